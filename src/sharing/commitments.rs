@@ -1,0 +1,208 @@
+//! [`Commitments`]: the Feldman commitments of one dealing, their encoding, and share
+//! verification (one share, or a batch with a random linear combination).
+
+use alloc::vec::Vec;
+
+use p256::elliptic_curve::ops::LinearCombination;
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::verify::{check_commitments, check_share_list, finish_combine, verify_unchecked};
+use super::{Error, HolderSet, Secret, Share, Threshold};
+use crate::group::{self, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
+
+/// The Feldman commitments `C_j = a_j·G` to the coefficients of the secret polynomial
+/// `f(x) = a_0 + a_1·x + … + a_{t-1}·x^{t-1}`, with `a_0 = s`.
+///
+/// Always exactly `t` points (`2 ≤ t ≤ 255`), none the identity. Public.
+///
+/// Encoding: `t (1 byte) ‖ t × 33-byte SEC1 compressed points`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commitments {
+    threshold: Threshold,
+    points: Vec<ProjectivePoint>,
+}
+
+impl Commitments {
+    /// Builds commitments from points `C_0..C_{t-1}`.
+    ///
+    /// Errors: [`Error::CommitmentCount`] unless `2 ≤ points.len() ≤ 255`,
+    /// [`Error::IdentityCommitment`] if any point is the identity.
+    pub fn from_points(points: &[ProjectivePoint]) -> Result<Self, Error> {
+        let threshold = check_commitments(points)?;
+        Ok(Self {
+            threshold,
+            points: points.to_vec(),
+        })
+    }
+
+    /// The threshold `t`: the number of commitments, and of shares needed to combine.
+    pub fn threshold(&self) -> Threshold {
+        self.threshold
+    }
+
+    /// `C_0 = s·G`, the public image of the secret.
+    pub fn public_secret(&self) -> &ProjectivePoint {
+        // `points` always holds at least 2 elements; the fallback is never taken.
+        self.points.first().unwrap_or(&ProjectivePoint::GENERATOR)
+    }
+
+    /// The commitments `C_0..C_{t-1}`.
+    pub fn as_slice(&self) -> &[ProjectivePoint] {
+        &self.points
+    }
+
+    /// Length of the encoding: `1 + 33·t`.
+    pub fn encoded_len(&self) -> usize {
+        1 + ELEMENT_LEN * self.points.len()
+    }
+
+    /// Appends the encoding `t ‖ C_0 ‖ … ‖ C_{t-1}` to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.reserve(self.encoded_len());
+        out.push(self.threshold.get());
+        for point in &self.points {
+            out.extend_from_slice(&group::encode_element(point));
+        }
+    }
+
+    /// The encoding `t ‖ C_0 ‖ … ‖ C_{t-1}`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Decodes commitments strictly.
+    ///
+    /// Errors: [`Error::CommitmentsLength`] if the input is empty or its length is not
+    /// `1 + 33·t`; [`Error::CommitmentCount`] if `t < 2`; [`Error::InvalidCommitment`] /
+    /// [`Error::IdentityCommitment`] with the index of the first bad point.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let (&count, rest) = bytes.split_first().ok_or(Error::CommitmentsLength {
+            expected: 1 + 2 * ELEMENT_LEN,
+            found: 0,
+        })?;
+        let threshold = Threshold::new(count).map_err(|_| Error::CommitmentCount {
+            count: usize::from(count),
+        })?;
+        let expected = 1 + ELEMENT_LEN * threshold.count();
+        if bytes.len() != expected {
+            return Err(Error::CommitmentsLength {
+                expected,
+                found: bytes.len(),
+            });
+        }
+        let points = rest
+            .chunks_exact(ELEMENT_LEN)
+            .enumerate()
+            .map(|(index, chunk)| {
+                group::decode_element(chunk).map_err(|error| match error {
+                    EncodingError::IdentityElement => Error::IdentityCommitment { index },
+                    _ => Error::InvalidCommitment { index },
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { threshold, points })
+    }
+
+    /// Verifies one share: `value·G == Σ_j id^j·C_j`.
+    ///
+    /// `value·G` is constant time (the value is secret); the right-hand side is public and
+    /// computed in variable time by Horner's rule with the 8-bit id.
+    ///
+    /// Error: [`Error::InvalidShares`] naming the share's holder.
+    pub fn verify(&self, share: &Share) -> Result<(), Error> {
+        verify_unchecked(&self.points, share)
+    }
+
+    /// Verifies many shares at once with a random linear combination.
+    ///
+    /// With fresh random weights `r_i`, checks
+    /// `(Σ_i r_i·y_i)·G == Σ_j (Σ_i r_i·x_i^j)·C_j`: one constant-time base multiplication
+    /// and one variable-time multi-scalar multiplication over the `t` public commitments,
+    /// instead of `n` separate checks. If any share is bad the check passes with probability
+    /// at most `1/q` (`q` the group order). On failure every share is checked on its own,
+    /// and the error names each bad one.
+    ///
+    /// Duplicate ids are allowed here (each share is checked on its own merits).
+    ///
+    /// Errors: [`Error::NoShares`] for an empty slice, [`Error::InvalidShares`] naming
+    /// every failing share.
+    pub fn batch_verify<R: CryptoRng + ?Sized>(
+        &self,
+        shares: &[Share],
+        rng: &mut R,
+    ) -> Result<(), Error> {
+        if shares.is_empty() {
+            return Err(Error::NoShares);
+        }
+        if let [share] = shares {
+            return self.verify(share);
+        }
+        if self.batch_equation_holds(shares, rng) {
+            return Ok(());
+        }
+        let mut culprits = HolderSet::new();
+        for share in shares {
+            if self.verify(share).is_err() {
+                culprits.insert(share.id());
+            }
+        }
+        if culprits.is_empty() {
+            // Unreachable: each share satisfies its own equation, so any linear combination
+            // of them does too. The per-share checks are authoritative.
+            Ok(())
+        } else {
+            Err(Error::InvalidShares { culprits })
+        }
+    }
+
+    /// The batch equation for non-empty `shares`.
+    fn batch_equation_holds<R: CryptoRng + ?Sized>(&self, shares: &[Share], rng: &mut R) -> bool {
+        // Secret side: Σ r_i·y_i, built and multiplied by G in constant time, then wiped.
+        // Public side: a_j = Σ r_i·x_i^j, used as scalars of a variable-time MSM over C_j.
+        // The a_j depend on the public ids and on the weights r_i only. The weights carry no
+        // information about the share values, and are drawn after the shares are fixed, so
+        // timing that leaks about them cannot help a forger (who had to commit to the shares
+        // before they existed) and reveals nothing secret.
+        let mut terms: Vec<(ProjectivePoint, Scalar)> =
+            self.points.iter().map(|c| (*c, Scalar::ZERO)).collect();
+        let mut weighted_values = Scalar::ZERO;
+        for share in shares {
+            let r = group::random_nonzero_scalar(rng);
+            weighted_values += r * share.as_scalar();
+            let x = share.id().to_scalar();
+            let mut power = r;
+            for (_, a_j) in terms.iter_mut() {
+                *a_j += power;
+                power *= x;
+            }
+        }
+        let lhs = group::mul_base(&weighted_values);
+        weighted_values.zeroize();
+        let rhs = ProjectivePoint::lincomb_vartime(terms.as_slice());
+        lhs.ct_eq(&rhs).into()
+    }
+}
+
+/// Rebuilds the secret from shares; never returns a wrong secret.
+///
+/// Steps: rejects an empty list ([`Error::NoShares`]), duplicate ids
+/// ([`Error::DuplicateHolder`]) and fewer than `t` shares ([`Error::NotEnoughShares`]);
+/// batch-verifies **all** given shares ([`Commitments::batch_verify`], error
+/// [`Error::InvalidShares`] naming every bad one); interpolates the first `t` shares at 0
+/// (Lagrange coefficients from the public ids, constant-time sum over the secret values —
+/// once every share is verified, any `t` of them give the same secret); finally checks
+/// `s·G == C_0` in constant time ([`Error::CombineMismatch`], unreachable after
+/// verification but checked) and `s ≠ 0`.
+pub fn combine<R: CryptoRng + ?Sized>(
+    commitments: &Commitments,
+    shares: &[Share],
+    rng: &mut R,
+) -> Result<Secret, Error> {
+    check_share_list(shares, commitments.threshold)?;
+    commitments.batch_verify(shares, rng)?;
+    finish_combine(&commitments.points, commitments.threshold, shares)
+}

@@ -1,0 +1,85 @@
+//! [`deal`]: split a secret into verifiable shares.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use super::{Commitments, Error, HolderId, HolderSet, Secret, Share, Threshold};
+use crate::group::{self, Scalar};
+
+/// Splits `secret` into one share per holder, any `threshold` of which rebuild it, plus the
+/// Feldman commitments that let each holder check its share.
+///
+/// Shares come back in the order of `holders`.
+///
+/// Errors: [`Error::TooManyHolders`] for more than 255 holders,
+/// [`Error::ThresholdAboveHolders`] if `t > n` (including no holders),
+/// [`Error::DuplicateHolder`] naming the first repeated id.
+///
+/// # Why not `vsss_rs::feldman::split_secret_with_ids`
+///
+/// vsss-rs 6.0.1 builds the secret polynomial in a buffer it never zeroizes, so the
+/// coefficients `a_1..a_{t-1}` — which together with any one share reveal `s` — would stay
+/// in freed memory. This function samples its own polynomial in a [`Zeroizing`] buffer,
+/// evaluates it in constant time (Horner's rule over field elements) and commits with
+/// constant-time base multiplications. The result is the same Shamir/Feldman sharing:
+/// the test suite checks that vsss-rs verifies and combines these shares.
+///
+/// All coefficients are drawn non-zero so no commitment is the identity, and in the
+/// (probability ≈ 2⁻²⁵⁶) event that some share value is zero the polynomial is redrawn,
+/// so every share is encodable.
+pub fn deal<R: CryptoRng + ?Sized>(
+    secret: &Secret,
+    threshold: Threshold,
+    holders: &[HolderId],
+    rng: &mut R,
+) -> Result<(Vec<Share>, Commitments), Error> {
+    if holders.len() > usize::from(u8::MAX) {
+        return Err(Error::TooManyHolders {
+            holders: holders.len(),
+        });
+    }
+    if threshold.count() > holders.len() {
+        return Err(Error::ThresholdAboveHolders {
+            threshold: threshold.get(),
+            holders: holders.len(),
+        });
+    }
+    let mut seen = HolderSet::new();
+    for &id in holders {
+        if !seen.insert(id) {
+            return Err(Error::DuplicateHolder(id));
+        }
+    }
+
+    let mut coefficients: Zeroizing<Vec<Scalar>> =
+        Zeroizing::new(Vec::with_capacity(threshold.count()));
+    let shares = loop {
+        coefficients.clear();
+        coefficients.push(*secret.as_scalar());
+        for _ in 1..threshold.count() {
+            coefficients.push(group::random_nonzero_scalar(rng));
+        }
+        let shares = holders
+            .iter()
+            .map(|&id| Share::new(id, evaluate(&coefficients, id)))
+            .collect::<Result<Vec<_>, _>>();
+        if let Ok(shares) = shares {
+            break shares;
+        }
+    };
+    let points: Vec<_> = coefficients.iter().map(group::mul_base).collect();
+    let commitments = Commitments::from_points(&points)?;
+    Ok((shares, commitments))
+}
+
+/// `f(id)` by Horner's rule, in constant time (field arithmetic only).
+fn evaluate(coefficients: &[Scalar], id: HolderId) -> Scalar {
+    let x = id.to_scalar();
+    let mut acc = Scalar::ZERO;
+    for a in coefficients.iter().rev() {
+        acc = acc * x + a;
+    }
+    acc
+}
