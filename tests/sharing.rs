@@ -1,5 +1,6 @@
 //! Tests of `quorumkey::sharing`: recovery, rejection of every bad input with its exact
 //! error, strict encodings, secret hygiene, and cross-checks against vsss-rs.
+#![cfg(feature = "alloc")]
 
 use p256::elliptic_curve::PrimeField;
 use p256::{ProjectivePoint, Scalar};
