@@ -11,7 +11,9 @@
 //!
 //! Holder `i` (id `x_i` in `1..=255`, see [`HolderId`]) receives the [`Share`]
 //! `(x_i, y_i = f(x_i))`. Any `t` shares determine `f` and hence `s = f(0)` by Lagrange
-//! interpolation; `t - 1` shares reveal nothing about `s`.
+//! interpolation. `t - 1` shares alone are independent of `s`; together with the public
+//! commitments they reveal only `s·G` (Feldman's scheme hides `s` computationally, under
+//! the discrete-logarithm assumption, not information-theoretically).
 //!
 //! The dealer also publishes Feldman [`Commitments`] `C_j = a_j·G` (exactly `t` points, none
 //! the identity; `C_0 = s·G`). A share is valid iff
