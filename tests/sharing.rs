@@ -142,6 +142,32 @@ proptest! {
     }
 
     #[test]
+    fn share_decoder_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..70)) {
+        if let Ok(share) = Share::from_bytes(&bytes) {
+            prop_assert_eq!(&share.to_secret_bytes()[..], &bytes[..]);
+        }
+    }
+
+    #[test]
+    fn commitments_decoder_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        if let Ok(commitments) = Commitments::from_bytes(&bytes) {
+            prop_assert_eq!(commitments.to_bytes(), bytes);
+        }
+    }
+
+    #[test]
+    fn commitments_decoder_rejects_mutations(seed in any::<u64>(), index in 0usize..100, bit in 0u8..8) {
+        let (_, _, commitments, _) = dealt(seed, 3, 3);
+        let mut bytes = commitments.to_bytes();
+        bytes[index] ^= 1 << bit;
+        // Either rejected, or (a flipped x-coordinate that happens to be on the curve) a
+        // different set of commitments: never the original.
+        if let Ok(decoded) = Commitments::from_bytes(&bytes) {
+            prop_assert_ne!(decoded, commitments);
+        }
+    }
+
+    #[test]
     fn share_encoding_round_trips(seed in any::<u64>()) {
         let (_, shares, commitments, _) = dealt(seed, 3, 5);
         for share in &shares {
