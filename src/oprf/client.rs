@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use p256::elliptic_curve::ops::MulByGeneratorVartime;
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
@@ -19,7 +20,7 @@ use super::suite::{check_info, check_input, finalize_hash, hash_to_group, info_s
 use super::{
     BlindedElement, Element, Error, EvaluatedElement, Mode, Output, Proof, PublicKey, proof,
 };
-use crate::group::{Scalar, encode_element, is_identity, mul_base_add_vartime};
+use crate::group::{ProjectivePoint, Scalar, encode_element, is_identity};
 
 /// The secret part of a blinded evaluation: the blind `r` and `r·HashToGroup(input)`.
 struct BlindState {
@@ -324,7 +325,7 @@ impl PoprfClient {
     /// `m = HashToScalar(framedInfo)`, `tweakedKey = m·G + pkS` (variable time: public).
     fn tweak(info: &[u8], public_key: &PublicKey) -> Result<(Scalar, Element), Error> {
         let m = info_scalar(info)?;
-        let tweaked = mul_base_add_vartime(&m, &Scalar::ONE, &public_key.0.point);
+        let tweaked = ProjectivePoint::mul_by_generator_vartime(&m) + public_key.0.point;
         if is_identity(&tweaked) {
             return Err(Error::InvalidInput);
         }

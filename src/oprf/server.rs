@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use p256::elliptic_curve::ops::MulByGeneratorVartime;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -20,8 +21,8 @@ use super::{
 #[cfg(feature = "alloc")]
 use super::{EvaluationRequest, EvaluationResponse};
 use crate::group::{
-    SCALAR_LEN, Scalar, decode_nonzero_scalar, encode_element, encode_scalar, mul_base,
-    mul_base_add_vartime, random_nonzero_scalar, random_scalar,
+    ProjectivePoint, SCALAR_LEN, Scalar, decode_nonzero_scalar, encode_element, encode_scalar,
+    mul_base, random_nonzero_scalar, random_scalar,
 };
 
 /// An OPRF server key pair `(skS, pkS)`.
@@ -110,7 +111,8 @@ impl ServerKey {
         let t_inv: Option<Scalar> = t.invert().into();
         let t_inv = t_inv.ok_or(Error::Inverse)?;
         // t·G = pkS + m·G; m is public, so variable time is safe and cheaper.
-        let key = Element::from_point(mul_base_add_vartime(&m, &Scalar::ONE, &self.pk.0.point));
+        let key =
+            Element::from_point(ProjectivePoint::mul_by_generator_vartime(&m) + self.pk.0.point);
         Ok(Tweak { t, t_inv, key })
     }
 
