@@ -10,6 +10,7 @@
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
+use p256::elliptic_curve::Group;
 use p256::elliptic_curve::group::GroupEncoding;
 use p256::elliptic_curve::ops::LinearCombination;
 use p256::elliptic_curve::point::BatchNormalize;
@@ -18,7 +19,7 @@ use super::suite::{context_string, hash, hash_to_scalar, len2};
 use super::{Element, Error, Mode};
 use crate::group::{
     AffinePoint, ELEMENT_LEN, ProjectivePoint, SCALAR_LEN, Scalar, decode_scalar, encode_scalar,
-    mul_base, mul_base_add_vartime,
+    mul_base_add_vartime,
 };
 
 /// Length of an encoded proof: `c ‖ s`, 64 bytes.
@@ -235,7 +236,7 @@ pub(crate) fn generate<C: AsRef<Element>, D: AsRef<Element>>(
         ([d], [w0]) => d.as_ref().point.mul_vartime(w0),
         _ => m * k,
     };
-    let t2 = mul_base(&r);
+    let t2 = ProjectivePoint::mul_by_generator(&r);
     let t3 = m * r;
     let c = challenge(mode, b, &[m, z, t2, t3]);
     let s = r - c * k;

@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use p256::elliptic_curve::Group;
 use p256::elliptic_curve::ops::MulByGeneratorVartime;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -22,7 +23,7 @@ use super::{
 use super::{EvaluationRequest, EvaluationResponse};
 use crate::group::{
     ProjectivePoint, SCALAR_LEN, Scalar, decode_nonzero_scalar, encode_element, encode_scalar,
-    mul_base, random_nonzero_scalar, random_scalar,
+    random_nonzero_scalar, random_scalar,
 };
 
 /// An OPRF server key pair `(skS, pkS)`.
@@ -71,7 +72,7 @@ impl ServerKey {
     fn from_scalar(sk: Scalar) -> Self {
         Self {
             sk,
-            pk: PublicKey(Element::from_point(mul_base(&sk))),
+            pk: PublicKey(Element::from_point(ProjectivePoint::mul_by_generator(&sk))),
         }
     }
 
