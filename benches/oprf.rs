@@ -3,14 +3,14 @@
 //!
 //! RESULTS_PLACEHOLDER
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group};
 use p256_13::NistP256 as V;
 use quorumkey::oprf::{EvaluationRequest, Mode, OprfClient, PoprfClient, ServerKey, VoprfClient};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rand_core_06::OsRng;
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const INPUT: &[u8] = b"quorumkey gate input 0123456789abcdef";
 const INFO: &[u8] = b"unit 17";
@@ -296,4 +296,146 @@ criterion_group! {
     config = config();
     targets = bench
 }
-criterion_main!(benches);
+
+/// Paired measurement: each round times quorumkey and voprf back to back, so load changes
+/// on a shared machine hit both sides alike. Prints medians and the median per-round ratio.
+fn paired() {
+    const ROUNDS: usize = 60;
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+    fn time<T>(f: impl FnOnce() -> T) -> f64 {
+        let t = Instant::now();
+        black_box(f());
+        t.elapsed().as_secs_f64() * 1e6
+    }
+    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+    let key = ServerKey::derive(Mode::Voprf, &SEED, b"k").unwrap();
+    let pk = *key.public_key();
+    let v_voprf = voprf::VoprfServer::<V>::new_from_seed(&SEED, b"k").unwrap();
+    let v_poprf = voprf::PoprfServer::<V>::new_from_seed(&SEED, b"k").unwrap();
+    let v_pk = v_voprf.get_public_key();
+    let v_ppk = v_poprf.get_public_key();
+    let in8 = inputs(8);
+    let mut rows: Vec<(&str, Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut add = |name: &'static str, ours: f64, theirs: f64| {
+        if let Some(row) = rows.iter_mut().find(|r| r.0 == name) {
+            row.1.push(ours);
+            row.2.push(theirs);
+        } else {
+            rows.push((name, vec![ours], vec![theirs]));
+        }
+    };
+    for _ in 0..ROUNDS {
+        // Blind.
+        let a = time(|| VoprfClient::blind(INPUT, &mut rng).unwrap());
+        let b = time(|| voprf::VoprfClient::<V>::blind(INPUT, &mut OsRng).unwrap());
+        add("blind VOPRF", a, b);
+        // VOPRF, one element.
+        let (s, bl) = VoprfClient::blind(INPUT, &mut rng).unwrap();
+        let vr = voprf::VoprfClient::<V>::blind(INPUT, &mut OsRng).unwrap();
+        let mut ev = None;
+        let a = time(|| ev = Some(key.blind_evaluate_voprf(&bl, &mut rng)));
+        let mut vev = None;
+        let b = time(|| vev = Some(v_voprf.blind_evaluate(&mut OsRng, &vr.message)));
+        add("evaluate VOPRF ×1", a, b);
+        let (e, p) = ev.unwrap();
+        let ve = vev.unwrap();
+        let a = time(|| s.finalize(INPUT, &e, &p, &pk).unwrap());
+        let b = time(|| {
+            vr.state
+                .finalize(INPUT, &ve.message, &ve.proof, v_pk)
+                .unwrap()
+        });
+        add("finalize VOPRF ×1", a, b);
+        // POPRF, one element.
+        let (s, bl) = PoprfClient::blind(INPUT, INFO, &pk, &mut rng).unwrap();
+        let vr = voprf::PoprfClient::<V>::blind(INPUT, &mut OsRng).unwrap();
+        let one = [vr.message.clone()];
+        let mut ev = None;
+        let a = time(|| ev = Some(key.blind_evaluate_poprf(&bl, INFO, &mut rng).unwrap()));
+        let mut vev = None;
+        let b = time(|| {
+            vev = Some(
+                v_poprf
+                    .batch_blind_evaluate(&mut OsRng, &one, Some(INFO))
+                    .unwrap(),
+            )
+        });
+        add("evaluate POPRF ×1", a, b);
+        let (e, p) = ev.unwrap();
+        let ve = vev.unwrap();
+        let a = time(|| s.finalize(INPUT, INFO, &e, &p).unwrap());
+        let b = time(|| {
+            vr.state
+                .finalize(INPUT, &ve.messages[0], &ve.proof, v_ppk, Some(INFO))
+                .unwrap()
+        });
+        add("finalize POPRF ×1", a, b);
+        // VOPRF, batch of 8.
+        let (states, bl): (Vec<_>, Vec<_>) = in8
+            .iter()
+            .map(|i| VoprfClient::blind(i, &mut rng).unwrap())
+            .unzip();
+        let req = EvaluationRequest::new(bl).unwrap();
+        let vrs: Vec<_> = in8
+            .iter()
+            .map(|i| voprf::VoprfClient::<V>::blind(i, &mut OsRng).unwrap())
+            .collect();
+        let msgs: Vec<_> = vrs.iter().map(|r| r.message.clone()).collect();
+        let clients: Vec<_> = vrs.iter().map(|r| r.state.clone()).collect();
+        let mut resp = None;
+        let a = time(|| resp = Some(key.respond_voprf(&req, &mut rng)));
+        let mut vev = None;
+        let b = time(|| vev = Some(v_voprf.batch_blind_evaluate(&mut OsRng, &msgs).unwrap()));
+        add("evaluate VOPRF ×8", a, b);
+        let resp = resp.unwrap();
+        let ve = vev.unwrap();
+        let a = time(|| VoprfClient::finalize_batch(states, &in8, &resp, &pk).unwrap());
+        let b = time(|| {
+            voprf::VoprfClient::batch_finalize(&in8, &clients, &ve.messages, &ve.proof, v_pk)
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+        });
+        add("finalize VOPRF ×8", a, b);
+    }
+    println!("\npaired, {ROUNDS} rounds (median µs):\n");
+    println!("| operation | quorumkey | voprf 0.5 | median ratio ours/voprf |");
+    println!("|---|---:|---:|---:|");
+    for (name, ours, theirs) in &rows {
+        let ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| a / b).collect();
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.2} |",
+            median(ours.clone()),
+            median(theirs.clone()),
+            median(ratios)
+        );
+    }
+    let get = |n: &str| {
+        rows.iter()
+            .find(|r| r.0 == n)
+            .map(|r| (median(r.1.clone()), median(r.2.clone())))
+            .unwrap()
+    };
+    for (one, eight) in [
+        ("evaluate VOPRF ×1", "evaluate VOPRF ×8"),
+        ("finalize VOPRF ×1", "finalize VOPRF ×8"),
+    ] {
+        let (o1, t1) = get(one);
+        let (o8, t8) = get(eight);
+        println!(
+            "{eight}: per element / single = {:.2} (voprf {:.2})",
+            o8 / 8.0 / o1,
+            t8 / 8.0 / t1
+        );
+    }
+    println!();
+}
+
+fn main() {
+    paired();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
