@@ -179,6 +179,15 @@ fn voprf_vectors() {
                 resp.proof().unwrap().to_bytes().as_slice(),
                 h(&p.proof).as_slice()
             );
+            // Wire layout lock: u16 count ‖ elements ‖ mode ‖ c ‖ s (voprf-ts layout).
+            let mut wire = vec![0x00, 0x02];
+            wire.extend(hl(&v.evaluation_element).concat());
+            wire.push(0x01);
+            wire.extend(h(&p.proof));
+            assert_eq!(resp.to_bytes(), wire);
+            let mut req_wire = vec![0x00, 0x02];
+            req_wire.extend(expected_blinded.concat());
+            assert_eq!(req.to_bytes(), req_wire);
             let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
             let outs = VoprfClient::finalize_batch(clients, &inputs, &resp, &pk).unwrap();
             for (o, x) in outs.iter().zip(&outputs) {
