@@ -464,3 +464,35 @@ proptest! {
         let _ = Proof::from_bytes(&bytes);
     }
 }
+
+#[test]
+fn poprf_zero_tweak_is_inverse_error() {
+    use p256::NistP256;
+    use p256::elliptic_curve::consts::U48;
+    use p256::hash2curve::{ExpandMsgXmd, hash_to_scalar};
+    // A key with skS = −HashToScalar(framedInfo) makes t = 0 for this info.
+    let info = b"zero tweak";
+    let ctx = quorumkey::oprf::context_string(Mode::Poprf);
+    let len = (info.len() as u16).to_be_bytes();
+    let m = hash_to_scalar::<NistP256, ExpandMsgXmd<sha2::Sha256>, U48>(
+        &[b"Info", &len, info],
+        &[b"HashToScalar-", &ctx],
+    )
+    .unwrap();
+    let sk = -m;
+    let key = ServerKey::from_secret_bytes(&quorumkey::group::encode_scalar(&sk)).unwrap();
+    let mut r = rng(7);
+    let (_, blinded) = OprfClient::blind(b"x", &mut r).unwrap();
+    assert_eq!(
+        key.blind_evaluate_poprf(&blinded, info, &mut r).err(),
+        Some(Error::Inverse)
+    );
+    assert_eq!(key.evaluate_poprf(b"x", info).err(), Some(Error::Inverse));
+    // The client sees tweakedKey = identity and refuses (RFC 9497 InvalidInputError).
+    assert_eq!(
+        PoprfClient::blind(b"x", info, key.public_key(), &mut r).err(),
+        Some(Error::InvalidInput)
+    );
+    // Another info works with the same key.
+    assert!(key.blind_evaluate_poprf(&blinded, b"other", &mut r).is_ok());
+}
