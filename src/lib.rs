@@ -17,4 +17,5 @@ extern crate alloc;
 extern crate std;
 
 pub mod group;
+pub mod oprf;
 pub mod sharing;

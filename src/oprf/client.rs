@@ -1,0 +1,399 @@
+//! The client: `Blind` and `Finalize` for the three modes
+//! ([RFC 9497 §3.3](https://www.rfc-editor.org/rfc/rfc9497#section-3.3)).
+//!
+//! A client state holds the secret blind `r`; it is consumed by `finalize`, so a blind
+//! cannot be used twice, and it zeroizes on drop. `finalize` takes the same `input` (and,
+//! for POPRF, the same `info`) that was blinded: the input may be a secret (a password)
+//! and is not kept in the state.
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+use core::fmt;
+
+use p256::elliptic_curve::ops::MulByGeneratorVartime;
+use rand_core::CryptoRng;
+use zeroize::Zeroize;
+
+#[cfg(feature = "alloc")]
+use super::EvaluationResponse;
+use super::suite::{check_info, check_input, finalize_hash, hash_to_group, info_scalar};
+use super::{
+    BlindedElement, Element, Error, EvaluatedElement, Mode, Output, Proof, PublicKey, proof,
+};
+use crate::group::{ProjectivePoint, Scalar, encode_element, is_identity};
+
+/// The secret part of a blinded evaluation: the blind `r` and `r·HashToGroup(input)`.
+struct BlindState {
+    blind: Scalar,
+    blinded: Element,
+}
+
+impl BlindState {
+    /// RFC 9497 `Blind` with a given non-zero blind: `r·HashToGroup(input)`, constant time.
+    fn new(mode: Mode, input: &[u8], blind: Scalar) -> Result<Self, Error> {
+        let point = hash_to_group(mode, input)?;
+        Ok(Self {
+            blind,
+            blinded: Element::from_point(point * blind),
+        })
+    }
+
+    fn random<R: CryptoRng + ?Sized>(mode: Mode, input: &[u8], rng: &mut R) -> Result<Self, Error> {
+        check_input(input)?;
+        Self::new(mode, input, crate::group::random_nonzero_scalar(rng))
+    }
+
+    #[cfg(feature = "danger")]
+    fn fixed(mode: Mode, input: &[u8], blind: &[u8]) -> Result<Self, Error> {
+        Self::new(mode, input, crate::group::decode_nonzero_scalar(blind)?)
+    }
+
+    /// `Hash(… ‖ SerializeElement(r⁻¹·Z) ‖ "Finalize")`; the multiplication is constant time.
+    fn unblind(&self, input: &[u8], info: Option<&[u8]>, evaluated: &Element) -> Output {
+        // r is non-zero by construction; r⁻¹ therefore exists.
+        let mut inverse: Scalar = Option::from(self.blind.invert()).unwrap_or(Scalar::ZERO);
+        let n = evaluated.point * inverse;
+        inverse.zeroize();
+        Output::new(finalize_hash(input, info, &encode_element(&n)))
+    }
+}
+
+impl Drop for BlindState {
+    fn drop(&mut self) {
+        self.blind.zeroize();
+    }
+}
+
+macro_rules! client_common {
+    ($name:ident) => {
+        impl $name {
+            /// The blinded element this state was created with (what the server receives).
+            pub fn blinded_element(&self) -> BlindedElement {
+                BlindedElement(self.state.blinded)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("blind", &"<redacted>")
+                    .field("blinded", &self.blinded_element())
+                    .finish()
+            }
+        }
+    };
+}
+
+/// Checks the batch shape shared by all batch finalizers.
+#[cfg(feature = "alloc")]
+fn check_batch<I: AsRef<[u8]>>(
+    states: usize,
+    inputs: &[I],
+    response: &EvaluationResponse,
+    mode: Mode,
+) -> Result<(), Error> {
+    if response.mode() != mode {
+        return Err(Error::ModeMismatch {
+            expected: mode,
+            found: response.mode(),
+        });
+    }
+    if states == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    if response.len() != states {
+        return Err(Error::BatchSizeMismatch {
+            expected: states,
+            found: response.len(),
+        });
+    }
+    if inputs.len() != states {
+        return Err(Error::BatchSizeMismatch {
+            expected: states,
+            found: inputs.len(),
+        });
+    }
+    inputs.iter().try_for_each(|i| check_input(i.as_ref()))
+}
+
+// ---------------------------------------------------------------------------------------
+// OPRF
+// ---------------------------------------------------------------------------------------
+
+/// Client of the base OPRF mode ([RFC 9497 §3.3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.1)):
+/// no proof, so the output is only as trustworthy as the server.
+pub struct OprfClient {
+    state: BlindState,
+}
+
+client_common!(OprfClient);
+
+impl OprfClient {
+    /// RFC 9497 `Blind(input)`: draws a random non-zero blind `r` from `rng` and returns
+    /// the single-use state and `r·HashToGroup(input)`.
+    pub fn blind<R: CryptoRng + ?Sized>(
+        input: &[u8],
+        rng: &mut R,
+    ) -> Result<(Self, BlindedElement), Error> {
+        let state = BlindState::random(Mode::Oprf, input, rng)?;
+        let blinded = BlindedElement(state.blinded);
+        Ok((Self { state }, blinded))
+    }
+
+    /// **DANGER: test vectors only.** `Blind` with a caller-chosen blind (32-byte
+    /// canonical non-zero scalar). Reusing a blind across inputs links them and can leak
+    /// them; never call this outside of tests.
+    #[cfg(feature = "danger")]
+    pub fn deterministic_blind(
+        input: &[u8],
+        blind: &[u8],
+    ) -> Result<(Self, BlindedElement), Error> {
+        let state = BlindState::fixed(Mode::Oprf, input, blind)?;
+        let blinded = BlindedElement(state.blinded);
+        Ok((Self { state }, blinded))
+    }
+
+    /// RFC 9497 `Finalize(input, blind, evaluatedElement)`.
+    pub fn finalize(self, input: &[u8], evaluated: &EvaluatedElement) -> Result<Output, Error> {
+        check_input(input)?;
+        Ok(self.state.unblind(input, None, &evaluated.0))
+    }
+
+    /// Finalizes a batch: `states[i]` with `inputs[i]` and the response's element `i`.
+    /// The response must be in mode OPRF and have exactly `states.len()` elements.
+    #[cfg(feature = "alloc")]
+    pub fn finalize_batch<I: AsRef<[u8]>>(
+        states: Vec<Self>,
+        inputs: &[I],
+        response: &EvaluationResponse,
+    ) -> Result<Vec<Output>, Error> {
+        check_batch(states.len(), inputs, response, Mode::Oprf)?;
+        Ok(states
+            .iter()
+            .zip(inputs)
+            .zip(response.elements())
+            .map(|((s, i), e)| s.state.unblind(i.as_ref(), None, &e.0))
+            .collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// VOPRF
+// ---------------------------------------------------------------------------------------
+
+/// Client of the verifiable mode ([RFC 9497 §3.3.2](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.2)):
+/// finalize verifies the server's DLEQ proof against a pinned public key.
+pub struct VoprfClient {
+    state: BlindState,
+}
+
+client_common!(VoprfClient);
+
+impl VoprfClient {
+    /// RFC 9497 `Blind(input)` in mode VOPRF (random non-zero blind from `rng`).
+    pub fn blind<R: CryptoRng + ?Sized>(
+        input: &[u8],
+        rng: &mut R,
+    ) -> Result<(Self, BlindedElement), Error> {
+        let state = BlindState::random(Mode::Voprf, input, rng)?;
+        let blinded = BlindedElement(state.blinded);
+        Ok((Self { state }, blinded))
+    }
+
+    /// **DANGER: test vectors only.** `Blind` with a caller-chosen blind. Reusing a blind
+    /// links and can leak inputs; never call this outside of tests.
+    #[cfg(feature = "danger")]
+    pub fn deterministic_blind(
+        input: &[u8],
+        blind: &[u8],
+    ) -> Result<(Self, BlindedElement), Error> {
+        let state = BlindState::fixed(Mode::Voprf, input, blind)?;
+        let blinded = BlindedElement(state.blinded);
+        Ok((Self { state }, blinded))
+    }
+
+    /// RFC 9497 `Finalize(input, blind, evaluatedElement, blindedElement, pkS, proof)`:
+    /// verifies the proof (variable time, public data) and unblinds (constant time).
+    /// A bad proof is [`Error::Verify`].
+    pub fn finalize(
+        self,
+        input: &[u8],
+        evaluated: &EvaluatedElement,
+        proof: &Proof,
+        public_key: &PublicKey,
+    ) -> Result<Output, Error> {
+        check_input(input)?;
+        proof::verify(
+            Mode::Voprf,
+            &public_key.0,
+            &[self.state.blinded],
+            &[evaluated.0],
+            proof,
+        )?;
+        Ok(self.state.unblind(input, None, &evaluated.0))
+    }
+
+    /// Batch `Finalize`: one proof covers every element. `states[i]`, `inputs[i]` and
+    /// the response's element `i` belong together; the order must be the request's.
+    #[cfg(feature = "alloc")]
+    pub fn finalize_batch<I: AsRef<[u8]>>(
+        states: Vec<Self>,
+        inputs: &[I],
+        response: &EvaluationResponse,
+        public_key: &PublicKey,
+    ) -> Result<Vec<Output>, Error> {
+        check_batch(states.len(), inputs, response, Mode::Voprf)?;
+        let proof = response.proof().ok_or(Error::Verify)?;
+        let blinded: Vec<Element> = states.iter().map(|s| s.state.blinded).collect();
+        proof::verify(
+            Mode::Voprf,
+            &public_key.0,
+            &blinded,
+            response.elements(),
+            proof,
+        )?;
+        Ok(states
+            .iter()
+            .zip(inputs)
+            .zip(response.elements())
+            .map(|((s, i), e)| s.state.unblind(i.as_ref(), None, &e.0))
+            .collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// POPRF
+// ---------------------------------------------------------------------------------------
+
+/// Client of the partially oblivious mode
+/// ([RFC 9497 §3.3.3](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.3)): public
+/// `info` is bound into the output; the proof is checked against the tweaked key
+/// `pkS + HashToScalar(framedInfo)·G`.
+pub struct PoprfClient {
+    state: BlindState,
+    info_scalar: Scalar,
+    tweaked_key: Element,
+}
+
+client_common!(PoprfClient);
+
+impl PoprfClient {
+    /// RFC 9497 POPRF `Blind(input, info, pkS)` (random non-zero blind from `rng`).
+    pub fn blind<R: CryptoRng + ?Sized>(
+        input: &[u8],
+        info: &[u8],
+        public_key: &PublicKey,
+        rng: &mut R,
+    ) -> Result<(Self, BlindedElement), Error> {
+        check_input(input)?;
+        let (info_scalar, tweaked_key) = Self::tweak(info, public_key)?;
+        let state = BlindState::random(Mode::Poprf, input, rng)?;
+        let blinded = BlindedElement(state.blinded);
+        Ok((
+            Self {
+                state,
+                info_scalar,
+                tweaked_key,
+            },
+            blinded,
+        ))
+    }
+
+    /// **DANGER: test vectors only.** POPRF `Blind` with a caller-chosen blind. Reusing
+    /// a blind links and can leak inputs; never call this outside of tests.
+    #[cfg(feature = "danger")]
+    pub fn deterministic_blind(
+        input: &[u8],
+        info: &[u8],
+        public_key: &PublicKey,
+        blind: &[u8],
+    ) -> Result<(Self, BlindedElement), Error> {
+        check_input(input)?;
+        let (info_scalar, tweaked_key) = Self::tweak(info, public_key)?;
+        let state = BlindState::fixed(Mode::Poprf, input, blind)?;
+        let blinded = BlindedElement(state.blinded);
+        Ok((
+            Self {
+                state,
+                info_scalar,
+                tweaked_key,
+            },
+            blinded,
+        ))
+    }
+
+    /// `m = HashToScalar(framedInfo)`, `tweakedKey = m·G + pkS` (variable time: public).
+    fn tweak(info: &[u8], public_key: &PublicKey) -> Result<(Scalar, Element), Error> {
+        let m = info_scalar(info)?;
+        let tweaked = ProjectivePoint::mul_by_generator_vartime(&m) + public_key.0.point;
+        if is_identity(&tweaked) {
+            return Err(Error::InvalidInput);
+        }
+        Ok((m, Element::from_point(tweaked)))
+    }
+
+    fn check_info(&self, info: &[u8]) -> Result<(), Error> {
+        check_info(info)?;
+        if info_scalar(info)? != self.info_scalar {
+            return Err(Error::InfoMismatch);
+        }
+        Ok(())
+    }
+
+    /// RFC 9497 POPRF `Finalize(input, blind, evaluatedElement, blindedElement, proof,
+    /// info, tweakedKey)`. `info` must be the one given to `blind`
+    /// ([`Error::InfoMismatch`] otherwise); a bad proof is [`Error::Verify`].
+    pub fn finalize(
+        self,
+        input: &[u8],
+        info: &[u8],
+        evaluated: &EvaluatedElement,
+        proof: &Proof,
+    ) -> Result<Output, Error> {
+        check_input(input)?;
+        self.check_info(info)?;
+        // Roles swap in POPRF: C = evaluated elements, D = blinded elements.
+        proof::verify(
+            Mode::Poprf,
+            &self.tweaked_key,
+            &[evaluated.0],
+            &[self.state.blinded],
+            proof,
+        )?;
+        Ok(self.state.unblind(input, Some(info), &evaluated.0))
+    }
+
+    /// Batch POPRF `Finalize`: one `info`, one proof for every element. All states must
+    /// have been blinded with this `info` and the same public key.
+    #[cfg(feature = "alloc")]
+    pub fn finalize_batch<I: AsRef<[u8]>>(
+        states: Vec<Self>,
+        inputs: &[I],
+        info: &[u8],
+        response: &EvaluationResponse,
+    ) -> Result<Vec<Output>, Error> {
+        check_batch(states.len(), inputs, response, Mode::Poprf)?;
+        let first = states.first().ok_or(Error::EmptyBatch)?;
+        first.check_info(info)?;
+        if states.iter().any(|s| {
+            s.info_scalar != first.info_scalar || s.tweaked_key.bytes != first.tweaked_key.bytes
+        }) {
+            return Err(Error::InfoMismatch);
+        }
+        let proof = response.proof().ok_or(Error::Verify)?;
+        let blinded: Vec<Element> = states.iter().map(|s| s.state.blinded).collect();
+        proof::verify(
+            Mode::Poprf,
+            &first.tweaked_key,
+            response.elements(),
+            &blinded,
+            proof,
+        )?;
+        Ok(states
+            .iter()
+            .zip(inputs)
+            .zip(response.elements())
+            .map(|((s, i), e)| s.state.unblind(i.as_ref(), Some(info), &e.0))
+            .collect())
+    }
+}
