@@ -8,8 +8,10 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::verify::{check_commitments, check_share_list, finish_combine, verify_unchecked};
-use super::{Error, HolderSet, Secret, Share, Threshold};
+use super::verify::{
+    check_commitments, check_share_list, finish_combine, interpolate_at, verify_unchecked,
+};
+use super::{Error, HolderId, HolderSet, Secret, Share, Threshold};
 use crate::group::{self, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
 
 /// The Feldman commitments `C_j = a_j·G` to the coefficients of the secret polynomial
@@ -205,4 +207,36 @@ pub fn combine<R: CryptoRng + ?Sized>(
     check_share_list(shares, commitments.threshold)?;
     commitments.batch_verify(shares, rng)?;
     finish_combine(&commitments.points, commitments.threshold, shares)
+}
+
+/// Computes holder `id`'s share of this dealing from `t` or more other shares, by Lagrange
+/// interpolation at `x = id`, and verifies it against the commitments.
+///
+/// This is how a holder's share is re-issued without the holder taking part (re-sealing a
+/// key server's capsule under a new key version, re-printing a damaged card). It does not
+/// revoke anything: the result is the *same* share the holder already has. Revocation needs
+/// a re-deal.
+///
+/// The given shares are batch-verified first ([`Error::InvalidShares`] names culprits),
+/// so a wrong share can never produce a wrong result.
+pub fn share_for<R: CryptoRng + ?Sized>(
+    commitments: &Commitments,
+    shares: &[Share],
+    id: HolderId,
+    rng: &mut R,
+) -> Result<Share, Error> {
+    check_share_list(shares, commitments.threshold)?;
+    commitments.batch_verify(shares, rng)?;
+    let used = shares
+        .get(..commitments.threshold.count())
+        .ok_or(Error::NotEnoughShares {
+            needed: commitments.threshold.get(),
+            got: shares.len(),
+        })?;
+    let mut value = interpolate_at(used, id.to_scalar())?;
+    let share = Share::new(id, value);
+    value.zeroize();
+    let share = share?;
+    commitments.verify(&share)?;
+    Ok(share)
 }

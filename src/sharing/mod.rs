@@ -69,7 +69,7 @@ mod commitments;
 mod deal;
 
 #[cfg(feature = "alloc")]
-pub use commitments::{Commitments, combine};
+pub use commitments::{Commitments, combine, share_for};
 #[cfg(feature = "alloc")]
 pub use deal::deal;
 pub use ids::{HolderId, Threshold};

@@ -105,7 +105,15 @@ pub(crate) fn check_share_list(shares: &[Share], threshold: Threshold) -> Result
 /// The Lagrange coefficients depend only on the public ids; the sum `Σ λ_i·y_i` over the
 /// secret values uses only constant-time field arithmetic.
 pub(crate) fn interpolate_at_zero(shares: &[Share]) -> Result<Scalar, Error> {
-    let mut secret = Scalar::ZERO;
+    interpolate_at(shares, Scalar::ZERO)
+}
+
+/// Lagrange interpolation of the given shares at `x` (ids must be distinct):
+/// `f(x) = Σ_i y_i · Π_{j≠i} (x - x_j) / (x_i - x_j)`.
+///
+/// Same constant-time argument as [`interpolate_at_zero`]: `x` and the ids are public.
+pub(crate) fn interpolate_at(shares: &[Share], x: Scalar) -> Result<Scalar, Error> {
+    let mut value = Scalar::ZERO;
     for (i, share_i) in shares.iter().enumerate() {
         let x_i = share_i.id().to_scalar();
         let mut numerator = Scalar::ONE;
@@ -113,16 +121,16 @@ pub(crate) fn interpolate_at_zero(shares: &[Share]) -> Result<Scalar, Error> {
         for (j, share_j) in shares.iter().enumerate() {
             if i != j {
                 let x_j = share_j.id().to_scalar();
-                numerator *= x_j;
-                denominator *= x_j - x_i;
+                numerator *= x - x_j;
+                denominator *= x_i - x_j;
             }
         }
         let inverse: Option<Scalar> = denominator.invert().into();
         // Only reachable with duplicate ids, which every caller rejects first.
         let inverse = inverse.ok_or(Error::DuplicateHolder(share_i.id()))?;
-        secret += numerator * inverse * share_i.as_scalar();
+        value += numerator * inverse * share_i.as_scalar();
     }
-    Ok(secret)
+    Ok(value)
 }
 
 /// Interpolates the first `threshold` shares and checks the result against `C_0`.
