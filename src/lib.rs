@@ -16,6 +16,27 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+mod aead;
+#[cfg(feature = "alloc")]
+pub mod codec;
+#[cfg(feature = "alloc")]
+mod error;
+#[cfg(feature = "alloc")]
+pub mod gate;
 pub mod group;
+#[cfg(feature = "alloc")]
+pub mod kdf;
+#[cfg(feature = "alloc")]
+pub mod keyserver;
 pub mod oprf;
+#[cfg(feature = "alloc")]
+pub mod policy;
+#[cfg(all(feature = "serde", feature = "alloc"))]
+mod serde_impl;
 pub mod sharing;
+#[cfg(feature = "alloc")]
+pub mod vault;
+
+#[cfg(feature = "alloc")]
+pub use error::Error;

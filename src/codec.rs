@@ -1,0 +1,247 @@
+//! Byte-level reading and writing shared by every quorumkey encoding.
+//!
+//! All integers are big-endian. The crate's internal reader never panics: every read is
+//! bounds-checked and reports a [`DecodeError`], and finishing rejects trailing bytes, so
+//! every decoder built on it is strict by construction.
+
+use crate::group::EncodingError;
+
+/// Why bytes could not be decoded into a quorumkey object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended while `field` was being read.
+    Truncated {
+        /// The field being read.
+        field: &'static str,
+    },
+    /// Bytes were left after the object ended.
+    TrailingBytes {
+        /// How many bytes were left.
+        count: usize,
+    },
+    /// The object does not start with the `QK` magic bytes.
+    BadMagic,
+    /// The object type byte names another kind of object.
+    WrongObjectType {
+        /// The type the decoder expected.
+        expected: u8,
+        /// The type found.
+        found: u8,
+    },
+    /// The format version is not one this crate knows.
+    UnknownVersion(u8),
+    /// The suite id is not one this crate knows.
+    UnknownSuite(u8),
+    /// An enumerated field held a value with no meaning.
+    UnknownValue {
+        /// The field.
+        field: &'static str,
+        /// The value found.
+        value: u8,
+    },
+    /// A length-prefixed field was empty or longer than its limit.
+    FieldLength {
+        /// The field.
+        field: &'static str,
+        /// The length found.
+        length: usize,
+        /// The largest length allowed.
+        max: usize,
+    },
+    /// A text field was not valid UTF-8.
+    NotUtf8 {
+        /// The field.
+        field: &'static str,
+    },
+    /// A scalar or group element in `field` was malformed.
+    Element {
+        /// The field.
+        field: &'static str,
+        /// What was wrong with it.
+        error: EncodingError,
+    },
+}
+
+impl core::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Truncated { field } => write!(f, "input ends inside field `{field}`"),
+            Self::TrailingBytes { count } => write!(f, "{count} trailing bytes after the object"),
+            Self::BadMagic => f.write_str("not a quorumkey object (magic bytes `QK` missing)"),
+            Self::WrongObjectType { expected, found } => {
+                write!(
+                    f,
+                    "object type {found:#04x} where {expected:#04x} was expected"
+                )
+            }
+            Self::UnknownVersion(v) => write!(f, "unknown format version {v}"),
+            Self::UnknownSuite(s) => write!(f, "unknown suite id {s}"),
+            Self::UnknownValue { field, value } => {
+                write!(f, "field `{field}` has unknown value {value:#04x}")
+            }
+            Self::FieldLength { field, length, max } => {
+                write!(f, "field `{field}` has length {length}; allowed 1..={max}")
+            }
+            Self::NotUtf8 { field } => write!(f, "field `{field}` is not valid UTF-8"),
+            Self::Element { field, error } => write!(f, "field `{field}`: {error}"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// A strict, bounds-checked cursor over an input.
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { rest: bytes }
+    }
+
+    /// Takes the next `n` bytes.
+    pub(crate) fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        if self.rest.len() < n {
+            return Err(DecodeError::Truncated { field });
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    pub(crate) fn array<const N: usize>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<[u8; N], DecodeError> {
+        let bytes = self.take(N, field)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
+        let [b] = self.array::<1>(field)?;
+        Ok(b)
+    }
+
+    pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
+        Ok(u32::from_be_bytes(self.array(field)?))
+    }
+
+    /// A field of `1..=max` bytes behind a one-byte length.
+    pub(crate) fn short_bytes(
+        &mut self,
+        field: &'static str,
+        max: usize,
+    ) -> Result<&'a [u8], DecodeError> {
+        let len = usize::from(self.u8(field)?);
+        check_len(field, len, max)?;
+        self.take(len, field)
+    }
+
+    /// A UTF-8 text field of `1..=max` bytes behind a one-byte length.
+    pub(crate) fn short_text(
+        &mut self,
+        field: &'static str,
+        max: usize,
+    ) -> Result<&'a str, DecodeError> {
+        let bytes = self.short_bytes(field, max)?;
+        core::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8 { field })
+    }
+
+    /// Everything that is left.
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        core::mem::take(&mut self.rest)
+    }
+
+    /// Ends decoding: any byte left is an error.
+    pub(crate) fn finish(self) -> Result<(), DecodeError> {
+        match self.rest.len() {
+            0 => Ok(()),
+            count => Err(DecodeError::TrailingBytes { count }),
+        }
+    }
+}
+
+/// Checks a length against `1..=max`.
+pub(crate) fn check_len(field: &'static str, len: usize, max: usize) -> Result<(), DecodeError> {
+    if len == 0 || len > max {
+        return Err(DecodeError::FieldLength {
+            field,
+            length: len,
+            max,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(feature = "alloc")]
+pub(crate) use writer::*;
+
+#[cfg(feature = "alloc")]
+mod writer {
+    use alloc::vec::Vec;
+
+    /// Appends `bytes` behind a one-byte length. The caller guarantees `len ≤ 255`
+    /// (every such field is validated on construction).
+    pub(crate) fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {
+        let len = u8::try_from(bytes.len()).unwrap_or(u8::MAX);
+        out.push(len);
+        out.extend_from_slice(bytes.get(..usize::from(len)).unwrap_or(bytes));
+    }
+}
+
+/// The two magic bytes that open every quorumkey object.
+pub const MAGIC: [u8; 2] = *b"QK";
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// The kind of object an encoding holds: the fourth byte of every object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+#[non_exhaustive]
+pub enum ObjectType {
+    /// A vault header.
+    Header = 0x01,
+    /// A holder's share (device share; the byte form of a share card).
+    Share = 0x02,
+    /// A capsule: a key-server holder's share sealed under a gate.
+    Capsule = 0x03,
+    /// A sealed unit of user data.
+    Unit = 0x04,
+    /// A gate request from a client to a key server.
+    GateRequest = 0x05,
+    /// A key server's gate response.
+    GateResponse = 0x06,
+    /// A recovery kit.
+    RecoveryKit = 0x07,
+}
+
+/// Reads and checks `QK ‖ version ‖ type`.
+pub(crate) fn read_prefix(r: &mut Reader<'_>, expected: ObjectType) -> Result<(), DecodeError> {
+    if r.array::<2>("magic")? != MAGIC {
+        return Err(DecodeError::BadMagic);
+    }
+    let version = r.u8("version")?;
+    if version != FORMAT_VERSION {
+        return Err(DecodeError::UnknownVersion(version));
+    }
+    let found = r.u8("object type")?;
+    if found != expected as u8 {
+        return Err(DecodeError::WrongObjectType {
+            expected: expected as u8,
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// Writes `QK ‖ version ‖ type`.
+#[cfg(feature = "alloc")]
+pub(crate) fn put_prefix(out: &mut alloc::vec::Vec<u8>, kind: ObjectType) {
+    out.extend_from_slice(&MAGIC);
+    out.push(FORMAT_VERSION);
+    out.push(kind as u8);
+}

@@ -1,0 +1,40 @@
+//! Every key and digest quorumkey derives, with its context string and byte framing.
+//!
+//! All derivations are BLAKE3 `derive_key(context, material)` with fixed, unique context
+//! strings; the material is a concatenation of fixed-length fields, or of fields whose
+//! length is fixed by what precedes them, so no two inputs frame alike.
+//! See `spec/protocol.md` §"Derivations".
+
+use zeroize::Zeroizing;
+
+/// Context for the vault header digest.
+pub const CONTEXT_HEADER: &str = "quorumkey v1 header";
+/// Context for a capsule's AEAD key.
+pub const CONTEXT_CAPSULE: &str = "quorumkey v1 capsule";
+/// Context for the root key.
+pub const CONTEXT_ROOT: &str = "quorumkey v1 root";
+/// Context for a unit's AEAD key.
+pub const CONTEXT_UNIT: &str = "quorumkey v1 unit";
+/// Context for the password digest inside a gate's OPRF input.
+pub const CONTEXT_PASSWORD: &str = "quorumkey v1 password";
+/// Context for a share card's text checksum.
+pub const CONTEXT_CARD_CHECKSUM: &str = "quorumkey v1 card checksum";
+/// Context for the request digest in a key server's audit event.
+pub const CONTEXT_AUDIT_REQUEST: &str = "quorumkey v1 audit request";
+
+/// A 32-byte derived digest or key.
+pub type Digest = [u8; 32];
+
+/// `derive_key(context, parts[0] ‖ parts[1] ‖ …)`.
+pub(crate) fn derive(context: &str, parts: &[&[u8]]) -> Zeroizing<Digest> {
+    let mut hasher = blake3::Hasher::new_derive_key(context);
+    for part in parts {
+        hasher.update(part);
+    }
+    Zeroizing::new(*hasher.finalize().as_bytes())
+}
+
+/// `derive_key(context, …)` for public digests (no zeroizing needed).
+pub(crate) fn digest(context: &str, parts: &[&[u8]]) -> Digest {
+    *derive(context, parts)
+}

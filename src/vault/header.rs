@@ -1,0 +1,127 @@
+//! The vault header: the public description of one dealing of the vault's secret.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::Error;
+use crate::codec::{self, DecodeError, ObjectType, Reader};
+use crate::kdf::{self, Digest};
+use crate::policy::Policy;
+use crate::sharing::Commitments;
+
+/// The only suite this version knows: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
+/// XChaCha20-Poly1305.
+pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = 0x01;
+/// Length of a vault id.
+pub const VAULT_ID_LEN: usize = 16;
+
+/// A vault's random 16-byte identity. Public.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VaultId(pub [u8; VAULT_ID_LEN]);
+
+impl VaultId {
+    /// Draws a fresh vault id.
+    pub fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut id = [0u8; VAULT_ID_LEN];
+        rng.fill_bytes(&mut id);
+        Self(id)
+    }
+
+    /// The id's bytes.
+    pub fn as_bytes(&self) -> &[u8; VAULT_ID_LEN] {
+        &self.0
+    }
+}
+
+/// The public header of a vault at one epoch: policy and Feldman commitments.
+///
+/// Every capsule and share card binds the header's [`digest`](Self::digest), so a share
+/// cannot be replayed into another vault or another dealing of the same vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultHeader {
+    vault_id: VaultId,
+    epoch: u32,
+    policy: Policy,
+    commitments: Commitments,
+    digest: Digest,
+}
+
+impl VaultHeader {
+    /// Builds a header; the commitment count must equal the policy's threshold.
+    pub(crate) fn new(
+        vault_id: VaultId,
+        epoch: u32,
+        policy: Policy,
+        commitments: Commitments,
+    ) -> Result<Self, Error> {
+        if commitments.threshold() != policy.threshold() {
+            return Err(Error::CommitmentCount {
+                expected: policy.threshold().get(),
+                found: commitments.threshold().get(),
+            });
+        }
+        let mut header = Self {
+            vault_id,
+            epoch,
+            policy,
+            commitments,
+            digest: [0; 32],
+        };
+        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[&header.to_bytes()]);
+        Ok(header)
+    }
+
+    /// The vault's id.
+    pub fn vault_id(&self) -> VaultId {
+        self.vault_id
+    }
+
+    /// The epoch: 0 at enrollment, bumped by every re-deal.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The Feldman commitments `C_0..C_{t-1}`.
+    pub fn commitments(&self) -> &Commitments {
+        &self.commitments
+    }
+
+    /// `derive_key("quorumkey v1 header", encoding)`: what capsules and share cards bind.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The canonical encoding (`spec/wire-format.md` §"Vault header").
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        codec::put_prefix(&mut out, ObjectType::Header);
+        out.push(SUITE_P256_SHA256_BLAKE3_XCHACHA);
+        out.extend_from_slice(&self.vault_id.0);
+        out.extend_from_slice(&self.epoch.to_be_bytes());
+        self.policy.write_to(&mut out);
+        out.extend_from_slice(&self.commitments.to_bytes());
+        out
+    }
+
+    /// Decodes a header strictly; the commitment count must equal the threshold.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(bytes);
+        codec::read_prefix(&mut r, ObjectType::Header).map_err(Error::header)?;
+        let suite = r.u8("suite").map_err(Error::header)?;
+        if suite != SUITE_P256_SHA256_BLAKE3_XCHACHA {
+            return Err(Error::header(DecodeError::UnknownSuite(suite)));
+        }
+        let vault_id = VaultId(r.array("vault id").map_err(Error::header)?);
+        let epoch = r.u32("epoch").map_err(Error::header)?;
+        let policy = Policy::read(&mut r).map_err(Error::PolicyDecode)?;
+        let commitments = Commitments::from_bytes(r.rest()).map_err(Error::Sharing)?;
+        r.finish().map_err(Error::header)?;
+        Self::new(vault_id, epoch, policy, commitments)
+    }
+}

@@ -1,0 +1,339 @@
+//! A holder's share bound to one vault and one dealing, and its printable share card.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::header::{VAULT_ID_LEN, VaultHeader, VaultId};
+use crate::Error;
+use crate::codec::{self, ObjectType, Reader};
+use crate::kdf::{self, Digest};
+use crate::sharing::{HolderId, SHARE_LEN, Share};
+
+/// Length of an encoded [`VaultShare`]: `QK 01 02 ‖ vault_id ‖ epoch ‖ header digest ‖ id ‖ value`.
+pub const VAULT_SHARE_LEN: usize = 4 + VAULT_ID_LEN + 4 + 32 + SHARE_LEN;
+
+/// A holder's share of the vault secret, bound to the vault, epoch and header it was dealt
+/// for. Secret: zeroized on drop, redacted in `Debug`.
+#[derive(Clone)]
+pub struct VaultShare {
+    vault_id: VaultId,
+    epoch: u32,
+    header_digest: Digest,
+    share: Share,
+}
+
+impl core::fmt::Debug for VaultShare {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VaultShare")
+            .field("vault_id", &self.vault_id)
+            .field("epoch", &self.epoch)
+            .field("holder", &self.share.id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for VaultShare {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.to_secret_bytes().ct_eq(&*other.to_secret_bytes()))
+    }
+}
+
+impl Eq for VaultShare {}
+
+impl VaultShare {
+    pub(crate) fn new(header: &VaultHeader, share: Share) -> Self {
+        Self {
+            vault_id: header.vault_id(),
+            epoch: header.epoch(),
+            header_digest: *header.digest(),
+            share,
+        }
+    }
+
+    /// The holder this share belongs to.
+    pub fn holder(&self) -> HolderId {
+        self.share.id()
+    }
+
+    /// The vault this share belongs to.
+    pub fn vault_id(&self) -> VaultId {
+        self.vault_id
+    }
+
+    /// The epoch (dealing) this share belongs to.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The digest of the header this share was dealt with.
+    pub fn header_digest(&self) -> &Digest {
+        &self.header_digest
+    }
+
+    pub(crate) fn share(&self) -> &Share {
+        &self.share
+    }
+
+    /// Checks that this share was dealt for `header` (vault, epoch and header digest).
+    pub(crate) fn check_binding(&self, header: &VaultHeader) -> Result<(), Error> {
+        check_binding(header, self.holder(), self.vault_id, self.epoch)?;
+        if &self.header_digest != header.digest() {
+            return Err(Error::HeaderMismatch {
+                holder: self.holder(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The encoding (secret!): what a device stores, or what a share card carries.
+    pub fn to_secret_bytes(&self) -> Zeroizing<[u8; VAULT_SHARE_LEN]> {
+        let mut out = Zeroizing::new([0u8; VAULT_SHARE_LEN]);
+        let mut v = Zeroizing::new(Vec::with_capacity(VAULT_SHARE_LEN));
+        codec::put_prefix(&mut v, ObjectType::Share);
+        v.extend_from_slice(&self.vault_id.0);
+        v.extend_from_slice(&self.epoch.to_be_bytes());
+        v.extend_from_slice(&self.header_digest);
+        v.extend_from_slice(&*self.share.to_secret_bytes());
+        if let Some(bytes) = v.get(..VAULT_SHARE_LEN) {
+            out.copy_from_slice(bytes);
+        }
+        out
+    }
+
+    /// Decodes a share strictly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(bytes);
+        codec::read_prefix(&mut r, ObjectType::Share).map_err(Error::share)?;
+        let vault_id = VaultId(r.array("vault id").map_err(Error::share)?);
+        let epoch = r.u32("epoch").map_err(Error::share)?;
+        let header_digest = r.array("header digest").map_err(Error::share)?;
+        let share = Share::from_bytes(r.take(SHARE_LEN, "share").map_err(Error::share)?)
+            .map_err(Error::Sharing)?;
+        r.finish().map_err(Error::share)?;
+        Ok(Self {
+            vault_id,
+            epoch,
+            header_digest,
+            share,
+        })
+    }
+
+    /// This share as a printable [`ShareCard`].
+    pub fn to_card(&self) -> ShareCard {
+        ShareCard(self.clone())
+    }
+}
+
+/// Checks an object's vault id and epoch against the header it is used with.
+pub(crate) fn check_binding(
+    header: &VaultHeader,
+    holder: HolderId,
+    vault_id: VaultId,
+    epoch: u32,
+) -> Result<(), Error> {
+    if vault_id != header.vault_id() {
+        return Err(Error::WrongVault { holder });
+    }
+    if epoch != header.epoch() {
+        return Err(Error::StaleEpoch {
+            holder,
+            found: epoch,
+            expected: header.epoch(),
+        });
+    }
+    if header.policy().holder(holder).is_none() {
+        return Err(Error::UnknownHolder(holder));
+    }
+    Ok(())
+}
+
+/// A custodian's share in a form for paper or a QR code.
+///
+/// Text form: `QK1-` then the share's bytes followed by a 4-byte checksum
+/// (`derive_key("quorumkey v1 card checksum", bytes)[..4]`), in Crockford base32
+/// (`0-9 A-Z` without `I L O U`), in groups of four separated by `-`. Parsing ignores case,
+/// spaces, line breaks and hyphens, reads `I`/`L` as `1` and `O` as `0`, and rejects a wrong
+/// checksum with [`CardError::Checksum`]. See `spec/wire-format.md` §"Share card".
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShareCard(VaultShare);
+
+impl core::fmt::Debug for ShareCard {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("ShareCard").field(&self.0).finish()
+    }
+}
+
+/// The prefix of a share card's text form.
+pub const CARD_TEXT_PREFIX: &str = "QK1-";
+const CHECKSUM_LEN: usize = 4;
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Why a share card's text could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CardError {
+    /// The text does not start with `QK1-`.
+    Prefix,
+    /// A character outside the Crockford base32 alphabet, at this position of the payload.
+    Character {
+        /// Index among the payload's significant characters.
+        position: usize,
+    },
+    /// The payload has the wrong number of characters.
+    Length {
+        /// Characters expected.
+        expected: usize,
+        /// Characters found.
+        found: usize,
+    },
+    /// The checksum does not match: a character was misread or mistyped.
+    Checksum,
+}
+
+impl core::fmt::Display for CardError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Prefix => write!(f, "share card text must start with {CARD_TEXT_PREFIX}"),
+            Self::Character { position } => {
+                write!(
+                    f,
+                    "share card character {position} is not in the card alphabet"
+                )
+            }
+            Self::Length { expected, found } => {
+                write!(f, "share card has {found} characters; expected {expected}")
+            }
+            Self::Checksum => f.write_str("share card checksum does not match"),
+        }
+    }
+}
+
+impl core::error::Error for CardError {}
+
+const CARD_PAYLOAD_LEN: usize = VAULT_SHARE_LEN + CHECKSUM_LEN;
+/// Number of base32 characters in a card's payload.
+pub const CARD_TEXT_CHARS: usize = (CARD_PAYLOAD_LEN * 8).div_ceil(5);
+
+fn checksum(bytes: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let digest = kdf::digest(kdf::CONTEXT_CARD_CHECKSUM, &[bytes]);
+    let mut out = [0u8; CHECKSUM_LEN];
+    out.copy_from_slice(digest.get(..CHECKSUM_LEN).unwrap_or(&[0; CHECKSUM_LEN]));
+    out
+}
+
+impl ShareCard {
+    /// The share on the card.
+    pub fn share(&self) -> &VaultShare {
+        &self.0
+    }
+
+    /// Consumes the card, returning its share.
+    pub fn into_share(self) -> VaultShare {
+        self.0
+    }
+
+    /// The card's bytes (secret!): the same as [`VaultShare::to_secret_bytes`].
+    pub fn to_secret_bytes(&self) -> Zeroizing<[u8; VAULT_SHARE_LEN]> {
+        self.0.to_secret_bytes()
+    }
+
+    /// Decodes a card from bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        VaultShare::from_bytes(bytes).map(Self)
+    }
+
+    /// The card's text form (secret!), for printing or a QR code.
+    pub fn to_secret_text(&self) -> Zeroizing<String> {
+        let mut payload = Zeroizing::new([0u8; CARD_PAYLOAD_LEN]);
+        let bytes = self.0.to_secret_bytes();
+        let (body, sum) = payload.split_at_mut(VAULT_SHARE_LEN);
+        body.copy_from_slice(&*bytes);
+        sum.copy_from_slice(&checksum(&*bytes));
+        let mut text = Zeroizing::new(String::with_capacity(CARD_TEXT_CHARS * 5 / 4 + 4));
+        text.push_str(CARD_TEXT_PREFIX);
+        let mut acc: u32 = 0;
+        let mut bits = 0u32;
+        let mut written = 0usize;
+        let mut emit = |index: u32, text: &mut String| {
+            if written > 0 && written.is_multiple_of(4) {
+                text.push('-');
+            }
+            let c = ALPHABET.get(index as usize & 31).copied().unwrap_or(b'0');
+            text.push(char::from(c));
+            written += 1;
+        };
+        for &byte in payload.iter() {
+            acc = (acc << 8) | u32::from(byte);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                emit((acc >> bits) & 31, &mut text);
+            }
+        }
+        if bits > 0 {
+            emit((acc << (5 - bits)) & 31, &mut text);
+        }
+        acc.zeroize();
+        text
+    }
+
+    /// Parses a card's text form.
+    pub fn from_text(text: &str) -> Result<Self, Error> {
+        let text = text.trim_start();
+        let rest = text
+            .get(..CARD_TEXT_PREFIX.len())
+            .filter(|p| p.eq_ignore_ascii_case(CARD_TEXT_PREFIX))
+            .and_then(|_| text.get(CARD_TEXT_PREFIX.len()..))
+            .ok_or(Error::Card(CardError::Prefix))?;
+        let mut payload = Zeroizing::new([0u8; CARD_PAYLOAD_LEN]);
+        let mut acc: u32 = 0;
+        let mut bits = 0u32;
+        let mut chars = 0usize;
+        let mut out = 0usize;
+        for c in rest.chars() {
+            if c.is_whitespace() || c == '-' {
+                continue;
+            }
+            let value =
+                decode_char(c).ok_or(Error::Card(CardError::Character { position: chars }))?;
+            chars += 1;
+            acc = (acc << 5) | value;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                if let Some(slot) = payload.get_mut(out) {
+                    *slot = (acc >> bits) as u8;
+                }
+                out += 1;
+            }
+        }
+        acc.zeroize();
+        if chars != CARD_TEXT_CHARS {
+            return Err(Error::Card(CardError::Length {
+                expected: CARD_TEXT_CHARS,
+                found: chars,
+            }));
+        }
+        let (body, sum) = payload.split_at(VAULT_SHARE_LEN);
+        if !bool::from(checksum(body).ct_eq(sum)) {
+            return Err(Error::Card(CardError::Checksum));
+        }
+        Self::from_bytes(body)
+    }
+}
+
+fn decode_char(c: char) -> Option<u32> {
+    let c = match c.to_ascii_uppercase() {
+        'O' => '0',
+        'I' | 'L' => '1',
+        c => c,
+    };
+    let byte = u8::try_from(c).ok()?;
+    ALPHABET
+        .iter()
+        .position(|&a| a == byte)
+        .and_then(|p| u32::try_from(p).ok())
+}

@@ -1,0 +1,489 @@
+//! Sealed units: one piece of user data (a vendor credential, say) under the root key, and
+//! optionally behind a per-unit gate that costs one key-server evaluation per read.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use super::capsule::read_public_key;
+use super::header::VaultId;
+use super::{RootKey, UnlockedVault};
+use crate::Error;
+use crate::aead::{self, NONCE_LEN, TAG_LEN};
+use crate::codec::{self, DecodeError, ObjectType, Reader};
+use crate::gate::{GATE_INPUT_LEN, GateMode, GateResponse, PendingGate, ServerPin, ServerRequest};
+use crate::kdf;
+use crate::oprf::Output;
+use crate::policy::MAX_KEY_ID_LEN;
+
+/// The largest plaintext a unit holds: 64 KiB. Units are for credentials and small
+/// records; larger data should be encrypted under a key kept in a unit.
+pub const MAX_UNIT_LEN: usize = 64 * 1024;
+/// The longest unit id, in bytes.
+pub const MAX_UNIT_ID_LEN: usize = 64;
+
+/// Gate code: no gate of its own (the unit opens with the root key alone).
+const GATE_NONE: u8 = 0x00;
+/// Gate code: a per-unit gate follows.
+const GATE_ORACLE: u8 = 0x01;
+
+/// A per-unit gate: reading the unit costs one evaluation by this key server.
+///
+/// With VOPRF the server cannot tell units apart; with POPRF the label `info` (e.g. the
+/// unit's public name) is bound into the output and shown in the server's audit event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitGate {
+    key_id: String,
+    pin: ServerPin,
+    mode: GateMode,
+    gate_input: [u8; GATE_INPUT_LEN],
+}
+
+impl UnitGate {
+    /// The key server's identity.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The pinned server key.
+    pub fn pin(&self) -> &ServerPin {
+        &self.pin
+    }
+
+    /// The gate's mode.
+    pub fn mode(&self) -> &GateMode {
+        &self.mode
+    }
+
+    fn same_server(&self, other: &Self) -> bool {
+        self.key_id == other.key_id && self.pin == other.pin && self.mode == other.mode
+    }
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        codec::put_short(out, self.key_id.as_bytes());
+        out.extend_from_slice(&self.pin.key_version.to_be_bytes());
+        out.extend_from_slice(&self.pin.public_key.to_bytes());
+        self.mode.write_to(out);
+        out.extend_from_slice(&self.gate_input);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let key_id = String::from(r.short_text("gate key id", MAX_KEY_ID_LEN)?);
+        let key_version = r.u32("gate key version")?;
+        let public_key = read_public_key(r, "gate server key")?;
+        let mode = GateMode::read(r)?;
+        let gate_input = r.array("gate input")?;
+        Ok(Self {
+            key_id,
+            pin: ServerPin {
+                key_version,
+                public_key,
+            },
+            mode,
+            gate_input,
+        })
+    }
+}
+
+/// A sealed unit of user data. Public: safe to store anywhere.
+///
+/// Key: `derive_key("quorumkey v1 unit", R ‖ len(unit_id) ‖ unit_id [‖ gate_output])`;
+/// associated data: every byte of the encoding before the ciphertext. See
+/// `spec/wire-format.md` §"Sealed unit".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedUnit {
+    vault_id: VaultId,
+    unit_id: Vec<u8>,
+    gate: Option<UnitGate>,
+    nonce: [u8; NONCE_LEN],
+    /// Ciphertext followed by the 16-byte tag.
+    ciphertext: Vec<u8>,
+}
+
+fn check_unit(unit_id: &[u8], plaintext: &[u8]) -> Result<(), Error> {
+    if unit_id.is_empty() || unit_id.len() > MAX_UNIT_ID_LEN {
+        return Err(Error::UnitIdLength {
+            length: unit_id.len(),
+        });
+    }
+    if plaintext.len() > MAX_UNIT_LEN {
+        return Err(Error::UnitTooLarge {
+            length: plaintext.len(),
+        });
+    }
+    Ok(())
+}
+
+fn unit_key(root: &RootKey, unit_id: &[u8], gate_output: Option<&Output>) -> Zeroizing<[u8; 32]> {
+    // unit_id is 1..=64 bytes (checked), so its length fits the one-byte prefix.
+    let len = [u8::try_from(unit_id.len()).unwrap_or(u8::MAX)];
+    let gate: &[u8] = gate_output.map_or(&[], |o| o.as_secret_bytes());
+    kdf::derive(
+        kdf::CONTEXT_UNIT,
+        &[root.as_secret_bytes(), &len, unit_id, gate],
+    )
+}
+
+impl SealedUnit {
+    /// The vault this unit belongs to.
+    pub fn vault_id(&self) -> VaultId {
+        self.vault_id
+    }
+
+    /// The unit's id (public; chosen by the app, e.g. `b"vendor:acme"`).
+    pub fn unit_id(&self) -> &[u8] {
+        &self.unit_id
+    }
+
+    /// The unit's own gate, if it has one.
+    pub fn gate(&self) -> Option<&UnitGate> {
+        self.gate.as_ref()
+    }
+
+    /// The bytes before the ciphertext: the AEAD's associated data.
+    fn header_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 + self.unit_id.len());
+        codec::put_prefix(&mut out, ObjectType::Unit);
+        out.extend_from_slice(&self.vault_id.0);
+        codec::put_short(&mut out, &self.unit_id);
+        match &self.gate {
+            None => out.push(GATE_NONE),
+            Some(gate) => {
+                out.push(GATE_ORACLE);
+                gate.write_to(&mut out);
+            }
+        }
+        out.extend_from_slice(&self.nonce);
+        let ct_len = u32::try_from(self.ciphertext.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&ct_len.to_be_bytes());
+        out
+    }
+
+    /// The canonical encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.header_bytes();
+        out.extend_from_slice(&self.ciphertext);
+        out
+    }
+
+    /// Decodes a sealed unit strictly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(bytes);
+        let unit = Self::read(&mut r).map_err(Error::unit)?;
+        r.finish().map_err(Error::unit)?;
+        Ok(unit)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        codec::read_prefix(r, ObjectType::Unit)?;
+        let vault_id = VaultId(r.array("vault id")?);
+        let unit_id = r.short_bytes("unit id", MAX_UNIT_ID_LEN)?.to_vec();
+        let gate = match r.u8("unit gate")? {
+            GATE_NONE => None,
+            GATE_ORACLE => Some(UnitGate::read(r)?),
+            value => {
+                return Err(DecodeError::UnknownValue {
+                    field: "unit gate",
+                    value,
+                });
+            }
+        };
+        let nonce = r.array("nonce")?;
+        let ct_len = r.u32("ciphertext length")? as usize;
+        if !(TAG_LEN..=MAX_UNIT_LEN + TAG_LEN).contains(&ct_len) {
+            return Err(DecodeError::FieldLength {
+                field: "ciphertext",
+                length: ct_len,
+                max: MAX_UNIT_LEN + TAG_LEN,
+            });
+        }
+        let ciphertext = r.take(ct_len, "ciphertext")?.to_vec();
+        Ok(Self {
+            vault_id,
+            unit_id,
+            gate,
+            nonce,
+            ciphertext,
+        })
+    }
+
+    /// Seals `plaintext` as unit `unit_id` of the vault.
+    pub(crate) fn seal<R: CryptoRng + ?Sized>(
+        root: &RootKey,
+        vault_id: VaultId,
+        unit_id: &[u8],
+        gate: Option<(UnitGate, &Output)>,
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<Self, Error> {
+        check_unit(unit_id, plaintext)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        let (gate, output) = match gate {
+            Some((gate, output)) => (Some(gate), Some(output)),
+            None => (None, None),
+        };
+        let mut unit = Self {
+            vault_id,
+            unit_id: unit_id.to_vec(),
+            gate,
+            nonce,
+            ciphertext: alloc::vec![0u8; plaintext.len() + TAG_LEN],
+        };
+        let ad = unit.header_bytes();
+        let key = unit_key(root, unit_id, output);
+        let (body, tag_slot) = unit.ciphertext.split_at_mut(plaintext.len());
+        body.copy_from_slice(plaintext);
+        let tag = aead::seal(&key, &unit.nonce, &ad, body).ok_or(Error::UnitTooLarge {
+            length: plaintext.len(),
+        })?;
+        tag_slot.copy_from_slice(&tag);
+        Ok(unit)
+    }
+
+    /// Opens the unit with the vault's root key (and its gate's output, if gated).
+    pub(crate) fn open(
+        &self,
+        root: &RootKey,
+        vault_id: VaultId,
+        gate_output: Option<&Output>,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        if self.vault_id != vault_id {
+            return Err(Error::OtherVault {
+                object: "sealed unit",
+            });
+        }
+        if self.gate.is_some() != gate_output.is_some() {
+            return Err(Error::UnitGate);
+        }
+        let split = self
+            .ciphertext
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(Error::UnitOpen)?;
+        let (body, tag) = self.ciphertext.split_at(split);
+        let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Error::UnitOpen)?;
+        let mut plaintext = Zeroizing::new(body.to_vec());
+        let key = unit_key(root, &self.unit_id, gate_output);
+        if !aead::open(
+            &key,
+            &self.nonce,
+            &self.header_bytes(),
+            &mut plaintext,
+            &tag,
+        ) {
+            return Err(Error::UnitOpen);
+        }
+        Ok(plaintext)
+    }
+}
+
+/// Sealing a unit behind its own gate, waiting for the key server's evaluation.
+pub struct GatedSeal {
+    vault_id: VaultId,
+    unit_id: Vec<u8>,
+    plaintext: Zeroizing<Vec<u8>>,
+    gate: UnitGate,
+    pending: PendingGate,
+}
+
+impl core::fmt::Debug for GatedSeal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GatedSeal")
+            .field("gate", &self.gate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatedSeal {
+    pub(crate) fn start<R: CryptoRng + ?Sized>(
+        vault_id: VaultId,
+        unit_id: &[u8],
+        plaintext: &[u8],
+        key_id: &str,
+        pin: ServerPin,
+        mode: GateMode,
+        rng: &mut R,
+    ) -> Result<(Self, ServerRequest), Error> {
+        check_unit(unit_id, plaintext)?;
+        if key_id.is_empty() || key_id.len() > MAX_KEY_ID_LEN {
+            return Err(Error::Decode {
+                object: "unit gate",
+                error: DecodeError::FieldLength {
+                    field: "key id",
+                    length: key_id.len(),
+                    max: MAX_KEY_ID_LEN,
+                },
+            });
+        }
+        let mut gate_input = [0u8; GATE_INPUT_LEN];
+        rng.fill_bytes(&mut gate_input);
+        let gate = UnitGate {
+            key_id: String::from(key_id),
+            pin,
+            mode,
+            gate_input,
+        };
+        let input = Zeroizing::new(gate_input.to_vec());
+        let (pending, request) =
+            PendingGate::start(&gate.pin, &gate.mode, alloc::vec![input], rng)?;
+        let request = ServerRequest {
+            holders: Vec::new(),
+            key_id: gate.key_id.clone(),
+            request,
+        };
+        let seal = Self {
+            vault_id,
+            unit_id: unit_id.to_vec(),
+            plaintext: Zeroizing::new(plaintext.to_vec()),
+            gate,
+            pending,
+        };
+        Ok((seal, request))
+    }
+
+    /// Verifies the server's response and seals the unit. The unit is opened again with
+    /// the same output before it is returned.
+    pub fn finish<R: CryptoRng + ?Sized>(
+        self,
+        vault: &UnlockedVault,
+        response: &GateResponse,
+        rng: &mut R,
+    ) -> Result<SealedUnit, Error> {
+        if vault.vault_id() != self.vault_id {
+            return Err(Error::OtherVault {
+                object: "unlocked vault",
+            });
+        }
+        let outputs = self
+            .pending
+            .finish(response)
+            .map_err(|_| Error::UnitGateProof)?;
+        let output = outputs.first().ok_or(Error::UnitGateProof)?;
+        let unit = SealedUnit::seal(
+            vault.root(),
+            self.vault_id,
+            &self.unit_id,
+            Some((self.gate, output)),
+            &self.plaintext,
+            rng,
+        )?;
+        if unit.open(vault.root(), self.vault_id, Some(output))? != self.plaintext {
+            return Err(Error::UnitOpen);
+        }
+        Ok(unit)
+    }
+}
+
+/// The outcome of opening one unit: its plaintext, or why it did not open.
+pub type UnitResult = Result<Zeroizing<Vec<u8>>, Error>;
+
+/// Reading gated units: one batched request (one proof) per server key and mode.
+pub struct UnitRead {
+    units: Vec<SealedUnit>,
+    /// Per request: the indexes (into `units`) of the units it evaluates.
+    groups: Vec<(Vec<usize>, PendingGate)>,
+}
+
+impl core::fmt::Debug for UnitRead {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UnitRead")
+            .field("units", &self.units.len())
+            .field("requests", &self.groups.len())
+            .finish()
+    }
+}
+
+impl UnitRead {
+    /// Blinds the gate of every gated unit in `units`; units without a gate need no request.
+    pub fn start<R: CryptoRng + ?Sized>(
+        units: &[SealedUnit],
+        rng: &mut R,
+    ) -> Result<(Self, Vec<ServerRequest>), Error> {
+        let mut grouped: Vec<(UnitGate, Vec<usize>)> = Vec::new();
+        for (index, unit) in units.iter().enumerate() {
+            let Some(gate) = &unit.gate else { continue };
+            match grouped.iter_mut().find(|(g, _)| g.same_server(gate)) {
+                Some((_, members)) => members.push(index),
+                None => grouped.push((gate.clone(), alloc::vec![index])),
+            }
+        }
+        let mut groups = Vec::with_capacity(grouped.len());
+        let mut requests = Vec::with_capacity(grouped.len());
+        for (gate, members) in grouped {
+            let inputs = members
+                .iter()
+                .filter_map(|&i| units.get(i).and_then(|u| u.gate.as_ref()))
+                .map(|g| Zeroizing::new(g.gate_input.to_vec()))
+                .collect();
+            let (pending, request) = PendingGate::start(&gate.pin, &gate.mode, inputs, rng)?;
+            requests.push(ServerRequest {
+                holders: Vec::new(),
+                key_id: gate.key_id.clone(),
+                request,
+            });
+            groups.push((members, pending));
+        }
+        Ok((
+            Self {
+                units: units.to_vec(),
+                groups,
+            },
+            requests,
+        ))
+    }
+
+    /// Opens every unit, `responses[i]` answering request `i` (`None`: refused). The result
+    /// has one entry per unit, in order: the plaintext, or why that unit did not open
+    /// ([`Error::UnitGateRefused`], [`Error::UnitGateProof`], [`Error::UnitOpen`], …).
+    pub fn finish(
+        self,
+        vault: &UnlockedVault,
+        responses: &[Option<GateResponse>],
+    ) -> Result<Vec<UnitResult>, Error> {
+        if responses.len() != self.groups.len() {
+            return Err(Error::ResponseCount {
+                expected: self.groups.len(),
+                found: responses.len(),
+            });
+        }
+        let mut outputs: Vec<Result<Option<Output>, Error>> = self
+            .units
+            .iter()
+            .map(|u| {
+                if u.gate.is_some() {
+                    Err(Error::UnitGateRefused)
+                } else {
+                    Ok(None)
+                }
+            })
+            .collect();
+        for ((members, pending), response) in self.groups.into_iter().zip(responses) {
+            let Some(response) = response else { continue };
+            match pending.finish(response) {
+                Ok(results) => {
+                    for (&i, output) in members.iter().zip(results) {
+                        if let Some(slot) = outputs.get_mut(i) {
+                            *slot = Ok(Some(output));
+                        }
+                    }
+                }
+                Err(_) => {
+                    for &i in &members {
+                        if let Some(slot) = outputs.get_mut(i) {
+                            *slot = Err(Error::UnitGateProof);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(self
+            .units
+            .iter()
+            .zip(outputs)
+            .map(|(unit, output)| unit.open(vault.root(), vault.vault_id(), output?.as_ref()))
+            .collect())
+    }
+}

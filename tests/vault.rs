@@ -1,0 +1,539 @@
+//! End-to-end vault flows, in process: enroll, unlock, seal and open units, recover,
+//! re-deal — and the errors each wrong input must produce.
+
+mod common;
+
+use common::*;
+use quorumkey::Error;
+use quorumkey::gate::{GateMode, GateResponse};
+use quorumkey::policy::Policy;
+use quorumkey::vault::{
+    Capsule, KeyServerSetup, SealedUnit, ShareCard, Unlock, VaultHeader, VaultShare,
+};
+
+#[test]
+fn two_of_three_device_and_server_unlock_and_open_units() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 1);
+    assert_eq!(enrolled.device_shares.len(), 1);
+    assert_eq!(enrolled.capsules.len(), 1);
+    assert_eq!(enrolled.cards.len(), 1);
+    let mut rng = rng(2);
+    let unit = enrolled
+        .vault
+        .seal_unit(b"vendor:acme", b"alice:hunter2", &mut rng)
+        .unwrap();
+    let unit = SealedUnit::from_bytes(&unit.to_bytes()).unwrap();
+
+    let header = VaultHeader::from_bytes(&enrolled.header.to_bytes()).unwrap();
+    assert_eq!(header, enrolled.header);
+    let device = VaultShare::from_bytes(&*enrolled.device_shares[0].to_secret_bytes()).unwrap();
+    let capsule = Capsule::from_bytes(&enrolled.capsules[0].to_bytes()).unwrap();
+    let vault = unlock(&header, &[device], &[capsule], &servers, None, 3).unwrap();
+    assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
+}
+
+#[test]
+fn recovery_from_card_and_server_without_device() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 4);
+    let unit = enrolled
+        .vault
+        .seal_unit(b"u", b"secret", &mut rng(5))
+        .unwrap();
+    let text = enrolled.cards[0].to_secret_text();
+    let card = ShareCard::from_text(&text.to_lowercase()).unwrap();
+    let vault = unlock(
+        &enrolled.header,
+        &[card.into_share()],
+        &enrolled.capsules,
+        &servers,
+        None,
+        6,
+    )
+    .unwrap();
+    assert_eq!(&**vault.open_unit(&unit).unwrap(), b"secret");
+}
+
+#[test]
+fn one_share_is_not_enough() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 7);
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &[],
+        &servers,
+        None,
+        8,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
+    // The server refusing leaves the device share alone, too.
+    let refusing = [Server {
+        active: vec![],
+        ..Server::new("keys.example", 7)
+    }];
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &refusing,
+        None,
+        9,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
+}
+
+#[test]
+fn wrong_server_key_is_a_bad_proof() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 10);
+    let impostor = [Server::new("keys.example", 8)];
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &impostor,
+        None,
+        11,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        Error::BadProof {
+            holder: enrolled.capsules[0].holder()
+        }
+    );
+}
+
+#[test]
+fn three_of_four_with_two_servers_and_poprf_and_password() {
+    let servers = [Server::new("a.example", 1), Server::new("b.example", 2)];
+    let policy = Policy::builder(3)
+        .device(1, "laptop")
+        .key_server(2, "server A", "a.example")
+        .key_server(3, "server B", "b.example")
+        .custodian(4, "escrow")
+        .build()
+        .unwrap();
+    let mode = GateMode::poprf(b"vault gate").unwrap();
+    let enrolled = enroll(policy, &servers, mode, Some(b"correct horse"), 12);
+    let unit = enrolled.vault.seal_unit(b"u", b"x", &mut rng(13)).unwrap();
+    let vault = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        Some(b"correct horse"),
+        14,
+    )
+    .unwrap();
+    assert_eq!(&**vault.open_unit(&unit).unwrap(), b"x");
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        Some(b"wrong horse"),
+        15,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::CapsuleOpen { .. }), "{err:?}");
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        None,
+        16,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::PasswordPresence { .. }), "{err:?}");
+}
+
+#[test]
+fn redeal_bumps_epoch_keeps_units_and_revokes_old_material() {
+    let mut servers = [Server::new("keys.example", 7)];
+    let policy = two_of_three();
+    let enrolled = enroll(policy.clone(), &servers, GateMode::Voprf, None, 20);
+    let unit = enrolled
+        .vault
+        .seal_unit(b"u", b"kept", &mut rng(21))
+        .unwrap();
+    // The server adds version 2; the client re-deals under it.
+    servers[0].active = vec![1, 2];
+    let mut r = rng(22);
+    let setup = KeyServerSetup {
+        holder: enrolled.capsules[0].holder(),
+        pin: servers[0].pin(2, &GateMode::Voprf),
+        mode: GateMode::Voprf,
+    };
+    let (redeal, requests) = enrolled
+        .vault
+        .redeal(&enrolled.header, policy, &[setup], None, &mut r)
+        .unwrap();
+    let responses: Vec<GateResponse> = requests
+        .iter()
+        .map(|q| servers[0].answer(q, &mut r).unwrap())
+        .collect();
+    let fresh = redeal.finish(&responses, &mut r).unwrap();
+    assert_eq!(fresh.header.epoch(), 1);
+    assert_eq!(fresh.header.vault_id(), enrolled.header.vault_id());
+    // New material unlocks and opens the old unit.
+    let vault = unlock(
+        &fresh.header,
+        &fresh.device_shares,
+        &fresh.capsules,
+        &servers,
+        None,
+        23,
+    )
+    .unwrap();
+    assert_eq!(&**vault.open_unit(&unit).unwrap(), b"kept");
+    // Old share with the new header: stale epoch.
+    let err = unlock(
+        &fresh.header,
+        &enrolled.device_shares,
+        &fresh.capsules,
+        &servers,
+        None,
+        24,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::StaleEpoch {
+                found: 0,
+                expected: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The server drops version 1: the old device share + old capsule can no longer unlock.
+    servers[0].active = vec![2];
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        None,
+        25,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
+}
+
+#[test]
+fn objects_of_another_vault_are_refused() {
+    let servers = [Server::new("keys.example", 7)];
+    let a = enroll(two_of_three(), &servers, GateMode::Voprf, None, 30);
+    let b = enroll(two_of_three(), &servers, GateMode::Voprf, None, 31);
+    let err = unlock(&a.header, &b.device_shares, &a.capsules, &servers, None, 32).unwrap_err();
+    assert!(matches!(err, Error::WrongVault { .. }), "{err:?}");
+    let err = unlock(&a.header, &a.device_shares, &b.capsules, &servers, None, 33).unwrap_err();
+    assert!(matches!(err, Error::WrongVault { .. }), "{err:?}");
+    let unit = b.vault.seal_unit(b"u", b"b's", &mut rng(34)).unwrap();
+    assert!(matches!(
+        a.vault.open_unit(&unit),
+        Err(Error::OtherVault { .. })
+    ));
+}
+
+#[test]
+fn replayed_response_for_another_request_fails() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 40);
+    let mut r = rng(41);
+    let (_first, requests1) = Unlock::start(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        None,
+        &mut r,
+    )
+    .unwrap();
+    let old = servers[0].answer(&requests1[0], &mut r).unwrap();
+    let (second, _requests2) = Unlock::start(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        None,
+        &mut r,
+    )
+    .unwrap();
+    let err = second.finish(&[Some(old)], &mut r).unwrap_err();
+    assert_eq!(
+        err,
+        Error::BadProof {
+            holder: enrolled.capsules[0].holder()
+        }
+    );
+}
+
+#[test]
+fn tampered_units_fail_opaquely() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 50);
+    let unit = enrolled
+        .vault
+        .seal_unit(b"vendor:acme", b"pw", &mut rng(51))
+        .unwrap();
+    let bytes = unit.to_bytes();
+    for i in 4..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[i] ^= 1;
+        match SealedUnit::from_bytes(&bad) {
+            Ok(u) => {
+                let err = enrolled.vault.open_unit(&u).unwrap_err();
+                assert!(
+                    matches!(err, Error::UnitOpen | Error::OtherVault { .. }),
+                    "byte {i}: {err:?}"
+                );
+            }
+            Err(Error::Decode { .. }) => {}
+            Err(e) => panic!("byte {i}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn unknown_key_version_is_refused_by_the_server() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 60);
+    let mut r = rng(61);
+    let (_u, requests) = Unlock::start(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        None,
+        &mut r,
+    )
+    .unwrap();
+    let err = servers[0]
+        .server
+        .evaluate(USER, &[2], &requests[0].request.to_bytes(), &mut r)
+        .unwrap_err();
+    assert_eq!(err, Error::UnknownKeyVersion { version: 1 });
+}
+
+#[test]
+fn two_of_two_device_and_server() {
+    let servers = [Server::new("keys.example", 3)];
+    let policy = Policy::builder(2)
+        .device(1, "phone")
+        .key_server(9, "keys", "keys.example")
+        .build()
+        .unwrap();
+    let enrolled = enroll(policy, &servers, GateMode::Voprf, None, 70);
+    assert!(enrolled.cards.is_empty());
+    let unit = enrolled
+        .vault
+        .seal_unit(b"u", b"2-of-2", &mut rng(71))
+        .unwrap();
+    let vault = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        None,
+        72,
+    )
+    .unwrap();
+    assert_eq!(&**vault.open_unit(&unit).unwrap(), b"2-of-2");
+    // Neither the device nor the server alone suffices.
+    let err = unlock(
+        &enrolled.header,
+        &[],
+        &enrolled.capsules,
+        &servers,
+        None,
+        73,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
+}
+
+#[test]
+fn one_server_down_in_three_of_four_changes_nothing() {
+    let servers = [Server::new("a.example", 1), Server::new("b.example", 2)];
+    let policy = Policy::builder(3)
+        .device(1, "laptop")
+        .key_server(2, "server A", "a.example")
+        .key_server(3, "server B", "b.example")
+        .custodian(4, "escrow")
+        .build()
+        .unwrap();
+    let enrolled = enroll(policy, &servers, GateMode::Voprf, None, 80);
+    let unit = enrolled
+        .vault
+        .seal_unit(b"u", b"3-of-4", &mut rng(81))
+        .unwrap();
+    let card = enrolled.cards[0].share().clone();
+    let down = [
+        Server::new("a.example", 1),
+        Server {
+            active: vec![],
+            ..Server::new("b.example", 2)
+        },
+    ];
+    // Device + card + server A: enough without B.
+    let mut shares = enrolled.device_shares.clone();
+    shares.push(card);
+    let vault = unlock(
+        &enrolled.header,
+        &shares,
+        &enrolled.capsules,
+        &down,
+        None,
+        82,
+    )
+    .unwrap();
+    assert_eq!(&**vault.open_unit(&unit).unwrap(), b"3-of-4");
+    // Device + both servers, one down: not enough.
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &down,
+        None,
+        83,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotEnoughShares { needed: 3, got: 2 });
+}
+
+#[test]
+fn every_truncation_and_extension_is_refused() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(
+        two_of_three(),
+        &servers,
+        GateMode::poprf(b"label").unwrap(),
+        None,
+        90,
+    );
+    let unit = enrolled
+        .vault
+        .seal_unit(b"unit", b"data", &mut rng(91))
+        .unwrap();
+    let mut r = rng(92);
+    let (_u, requests) = Unlock::start(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        None,
+        &mut r,
+    )
+    .unwrap();
+    let response = servers[0].answer(&requests[0], &mut r).unwrap();
+    type Decoder = fn(&[u8]) -> bool;
+    let objects: Vec<(&str, Vec<u8>, Decoder)> = vec![
+        ("header", enrolled.header.to_bytes(), |b| {
+            VaultHeader::from_bytes(b).is_ok()
+        }),
+        (
+            "share",
+            enrolled.device_shares[0].to_secret_bytes().to_vec(),
+            |b| VaultShare::from_bytes(b).is_ok(),
+        ),
+        ("capsule", enrolled.capsules[0].to_bytes(), |b| {
+            Capsule::from_bytes(b).is_ok()
+        }),
+        ("unit", unit.to_bytes(), |b| {
+            SealedUnit::from_bytes(b).is_ok()
+        }),
+        ("request", requests[0].request.to_bytes(), |b| {
+            quorumkey::gate::GateRequest::from_bytes(b).is_ok()
+        }),
+        ("response", response.to_bytes(), |b| {
+            GateResponse::from_bytes(b).is_ok()
+        }),
+        ("policy", enrolled.header.policy().to_bytes(), |b| {
+            Policy::from_bytes(b).is_ok()
+        }),
+    ];
+    for (name, bytes, decode) in objects {
+        assert!(decode(&bytes), "{name} must decode");
+        for len in 0..bytes.len() {
+            assert!(!decode(&bytes[..len]), "{name} truncated to {len} accepted");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(!decode(&longer), "{name} with a trailing byte accepted");
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        /// Random policies: any t holders (local shares + capsules) unlock; t-1 never do.
+        #[test]
+        fn random_policies_unlock_with_any_t(
+            servers_n in 1usize..=2,
+            custodians in 0usize..=2,
+            extra in 0usize..=3,
+            seed in any::<u64>(),
+        ) {
+            let n = 1 + servers_n + custodians;
+            let t = 2 + extra % (n - 1);
+            let servers: Vec<Server> = (0..servers_n)
+                .map(|i| Server::new(["a.example", "b.example"][i], i as u8 + 1))
+                .collect();
+            let mut builder = Policy::builder(t as u8).device(1, "device");
+            for (i, server) in servers.iter().enumerate() {
+                builder = builder.key_server(2 + i as u8, "server", server.key_id);
+            }
+            for i in 0..custodians {
+                builder = builder.custodian(10 + i as u8, "card");
+            }
+            let policy = builder.build().unwrap();
+            let enrolled = enroll(policy, &servers, GateMode::Voprf, None, seed);
+            let unit = enrolled.vault.seal_unit(b"u", b"p", &mut rng(seed ^ 1)).unwrap();
+            let mut local: Vec<VaultShare> = enrolled.device_shares.clone();
+            local.extend(enrolled.cards.iter().map(|c| c.share().clone()));
+            // Take holders in a seed-dependent order.
+            let total = local.len() + enrolled.capsules.len();
+            let take = |k: usize| -> (Vec<VaultShare>, Vec<Capsule>) {
+                let mut order: Vec<usize> = (0..total).collect();
+                order.rotate_left((seed % total as u64) as usize);
+                let chosen = &order[..k];
+                let shares = chosen.iter().filter(|&&i| i < local.len()).map(|&i| local[i].clone()).collect();
+                let caps = chosen.iter().filter(|&&i| i >= local.len()).map(|&i| enrolled.capsules[i - local.len()].clone()).collect();
+                (shares, caps)
+            };
+            let (shares, caps) = take(t);
+            let vault = unlock(&enrolled.header, &shares, &caps, &servers, None, seed ^ 2).unwrap();
+            prop_assert_eq!(&**vault.open_unit(&unit).unwrap(), b"p");
+            let (shares, caps) = take(t - 1);
+            let err = unlock(&enrolled.header, &shares, &caps, &servers, None, seed ^ 3).unwrap_err();
+            prop_assert_eq!(err, Error::NotEnoughShares { needed: t as u8, got: t - 1 });
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_uses_the_canonical_bytes() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 100);
+    let json = serde_json::to_string(&enrolled.header).unwrap();
+    let back: VaultHeader = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, enrolled.header);
+    let expected: Vec<u8> = serde_json::from_str(&json).unwrap();
+    assert_eq!(expected, enrolled.header.to_bytes());
+    let json = serde_json::to_string(&enrolled.capsules[0]).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Capsule>(&json).unwrap(),
+        enrolled.capsules[0]
+    );
+    // A malformed object is refused by the strict decoder.
+    assert!(serde_json::from_str::<Capsule>("[81,75,1,3]").is_err());
+}
