@@ -18,7 +18,7 @@ use p256::elliptic_curve::PrimeField;
 use quorumkey::gate::{GateMode, GateResponse};
 use quorumkey::oprf::{Mode, ServerKey};
 use quorumkey::policy::Policy;
-use quorumkey::vault::{Enrollment, KeyServerSetup, Unlock};
+use quorumkey::vault::{Enrollment, KeyServerSetup, RecoveryKit, Unlock};
 use serde_json::{Value, json};
 
 const CHECKED_IN: &str = include_str!("../spec/vectors/protocol.json");
@@ -72,6 +72,22 @@ fn scenario(
     let vault = unlock.finish(&unlock_responses, &mut r).unwrap();
     assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice / hunter2");
 
+    // A unit behind its own POPRF gate, labelled for the audit log.
+    let gate_mode = GateMode::poprf(b"vendor:globex").unwrap();
+    let (seal, gate_request) = vault
+        .seal_gated_unit(
+            b"vendor:globex",
+            b"bob / s3cret",
+            "keys.example",
+            server.pin(1, &gate_mode),
+            gate_mode,
+            &mut r,
+        )
+        .unwrap();
+    let gate_response = server.answer(&gate_request, &mut r).unwrap();
+    let gated = seal.finish(&vault, &gate_response, &mut r).unwrap();
+    let kit = RecoveryKit::new(enrolled.header.clone(), enrolled.capsules.clone()).unwrap();
+
     let mut shares: Vec<Value> = enrolled
         .device_shares
         .iter()
@@ -115,6 +131,15 @@ fn scenario(
             "responses": unlock_responses.iter().map(|q| h(&q.as_ref().unwrap().to_bytes())).collect::<Vec<_>>(),
         },
         "unit": { "unit_id": h(b"vendor:acme"), "plaintext": h(b"alice / hunter2"), "bytes": h(&unit.to_bytes()) },
+        "gated_unit": {
+            "unit_id": h(b"vendor:globex"),
+            "info": h(b"vendor:globex"),
+            "plaintext": h(b"bob / s3cret"),
+            "bytes": h(&gated.to_bytes()),
+            "request": h(&gate_request.request.to_bytes()),
+            "response": h(&gate_response.to_bytes()),
+        },
+        "recovery_kit": h(&kit.to_bytes()),
     })
 }
 
@@ -285,5 +310,47 @@ fn vectors_follow_the_spec_derivations() {
         let nonce = &unit[ct_at - 28..ct_at - 4];
         let plaintext = aead_open(&unit_key, nonce, &unit[..ct_at], &unit[ct_at..]);
         assert_eq!(h(&plaintext), v["unit"]["plaintext"].as_str().unwrap());
+
+        // §3.5 per-unit gate: unit key = KDF(R ‖ len ‖ id ‖ gate_output), POPRF with `info`.
+        let gated = &v["gated_unit"];
+        let unit = unhex(&gated["bytes"]);
+        let unit_id = unhex(&gated["unit_id"]);
+        let info = unhex(&gated["info"]);
+        let poprf_key = ServerKey::derive(
+            Mode::Poprf,
+            unhex(&ks["master_seed"]).as_slice().try_into().unwrap(),
+            &{
+                let mut i = unhex(&ks["user_id"]);
+                i.extend_from_slice(&1u32.to_be_bytes());
+                i
+            },
+        )
+        .unwrap();
+        // The ciphertext (plaintext + 16-byte tag) ends the unit, behind its u32 length.
+        let sealed_len = unhex(&gated["plaintext"]).len() + 16;
+        let ct_at = unit.len() - sealed_len;
+        assert_eq!(
+            u32::from_be_bytes(unit[ct_at - 4..ct_at].try_into().unwrap()) as usize,
+            sealed_len
+        );
+        let gate_input = &unit[ct_at - 4 - 24 - 32..ct_at - 4 - 24];
+        let nonce = &unit[ct_at - 4 - 24..ct_at - 4];
+        let output = poprf_key.evaluate_poprf(gate_input, &info).unwrap();
+        let mut material = root.to_vec();
+        material.push(unit_id.len() as u8);
+        material.extend_from_slice(&unit_id);
+        material.extend_from_slice(output.as_secret_bytes());
+        let unit_key = blake3::derive_key("quorumkey v1 unit", &material);
+        let plaintext = aead_open(&unit_key, nonce, &unit[..ct_at], &unit[ct_at..]);
+        assert_eq!(h(&plaintext), gated["plaintext"].as_str().unwrap());
+
+        // Recovery kit: header ‖ capsules, as wire-format §10 says.
+        let kit = unhex(&v["recovery_kit"]);
+        assert_eq!(&kit[..4], b"QK\x01\x07");
+        assert_eq!(
+            u32::from_be_bytes(kit[4..8].try_into().unwrap()) as usize,
+            header.len()
+        );
+        assert_eq!(&kit[8..8 + header.len()], header.as_slice());
     }
 }
