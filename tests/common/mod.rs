@@ -105,7 +105,11 @@ pub fn unlock(
     let (unlock, requests) = Unlock::start(header, shares, capsules, password, &mut rng)?;
     let responses: Vec<Option<GateResponse>> = requests
         .iter()
-        .map(|r| route(servers, r).answer(r, &mut rng).ok())
+        .map(|r| {
+            // A server missing from the test world is unreachable: no response.
+            let server = servers.iter().find(|s| s.key_id == r.key_id)?;
+            server.answer(r, &mut rng).ok()
+        })
         .collect();
     unlock.finish(&responses, &mut rng)
 }
