@@ -537,3 +537,54 @@ fn serde_uses_the_canonical_bytes() {
     // A malformed object is refused by the strict decoder.
     assert!(serde_json::from_str::<Capsule>("[81,75,1,3]").is_err());
 }
+
+#[test]
+fn card_text_is_canonical_and_checksummed() {
+    use quorumkey::vault::CardError;
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 110);
+    let text = enrolled.cards[0].to_secret_text().to_string();
+    assert_eq!(ShareCard::from_text(&text).unwrap(), enrolled.cards[0]);
+    // Case, spaces, line breaks and look-alikes are forgiven.
+    let body = &text["QK1-".len()..];
+    let relaxed = format!(
+        "qk1-{}",
+        body.to_lowercase()
+            .replace('-', " \n")
+            .replace('0', "o")
+            .replace('1', "l")
+    );
+    assert_eq!(ShareCard::from_text(&relaxed).unwrap(), enrolled.cards[0]);
+    // The last character holds one padding bit: setting it is refused.
+    let last = text.chars().last().unwrap();
+    let alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let index = alphabet.find(last).unwrap();
+    let odd = alphabet.chars().nth(index ^ 1).unwrap();
+    let mut bad = text.clone();
+    bad.pop();
+    bad.push(odd);
+    assert_eq!(
+        ShareCard::from_text(&bad).unwrap_err(),
+        Error::Card(CardError::Padding)
+    );
+    // A mistyped character is caught by the checksum.
+    let mut typo: Vec<char> = text.chars().collect();
+    typo[10] = if typo[10] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    assert_eq!(
+        ShareCard::from_text(&typo).unwrap_err(),
+        Error::Card(CardError::Checksum)
+    );
+    assert_eq!(
+        ShareCard::from_text("QK2-AAAA").unwrap_err(),
+        Error::Card(CardError::Prefix)
+    );
+    assert!(matches!(
+        ShareCard::from_text(&text[..text.len() - 1]).unwrap_err(),
+        Error::Card(CardError::Length { .. })
+    ));
+    assert!(matches!(
+        ShareCard::from_text(&format!("{text}U")).unwrap_err(),
+        Error::Card(CardError::Character { .. })
+    ));
+}

@@ -189,6 +189,8 @@ pub enum CardError {
         /// Characters found.
         found: usize,
     },
+    /// The padding bits of the last character are not zero (not the canonical text).
+    Padding,
     /// The checksum does not match: a character was misread or mistyped.
     Checksum,
 }
@@ -206,6 +208,7 @@ impl core::fmt::Display for CardError {
             Self::Length { expected, found } => {
                 write!(f, "share card has {found} characters; expected {expected}")
             }
+            Self::Padding => f.write_str("share card's last character has non-zero padding bits"),
             Self::Checksum => f.write_str("share card checksum does not match"),
         }
     }
@@ -310,12 +313,17 @@ impl ShareCard {
                 out += 1;
             }
         }
+        // The last character carries `bits` padding bits, which must be zero: one text per card.
+        let padding = acc & ((1 << bits) - 1);
         acc.zeroize();
         if chars != CARD_TEXT_CHARS {
             return Err(Error::Card(CardError::Length {
                 expected: CARD_TEXT_CHARS,
                 found: chars,
             }));
+        }
+        if padding != 0 {
+            return Err(Error::Card(CardError::Padding));
         }
         let (body, sum) = payload.split_at(VAULT_SHARE_LEN);
         if !bool::from(checksum(body).ct_eq(sum)) {
