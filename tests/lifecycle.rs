@@ -10,15 +10,6 @@ use quorumkey::oprf::Mode;
 use quorumkey::policy::Policy;
 use quorumkey::vault::{SealedUnit, UnitRead};
 
-fn two_of_three() -> Policy {
-    Policy::builder(2)
-        .device(1, "phone")
-        .key_server(2, "keys", "keys.example")
-        .custodian(3, "recovery card")
-        .build()
-        .unwrap()
-}
-
 fn answer_all(
     servers: &[Server],
     requests: &[ServerRequest],

@@ -12,7 +12,7 @@ use super::share::check_binding;
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::codec::{self, DecodeError, ObjectType, Reader};
-use crate::gate::{self, GATE_INPUT_LEN, GateMode, ServerPin};
+use crate::gate::{self, GATE_INPUT_LEN, GateMode, PendingGate, ServerPin, ServerRequest};
 use crate::group::{SCALAR_LEN, encode_scalar};
 use crate::kdf;
 use crate::oprf::{Output, PublicKey};
@@ -59,6 +59,44 @@ pub(crate) struct CapsuleGate {
 }
 
 impl CapsuleGate {
+    /// A fresh gate (new random gate input) for key-server holder `holder` of `key_id`.
+    pub(crate) fn new<R: CryptoRng + ?Sized>(
+        holder: HolderId,
+        key_id: &str,
+        pin: &ServerPin,
+        mode: &GateMode,
+        password: Option<&[u8]>,
+        rng: &mut R,
+    ) -> Self {
+        let mut gate_input = [0u8; GATE_INPUT_LEN];
+        rng.fill_bytes(&mut gate_input);
+        Self {
+            holder,
+            key_id: String::from(key_id),
+            pin: pin.clone(),
+            mode: mode.clone(),
+            password: password.is_some(),
+            gate_input,
+        }
+    }
+
+    /// Blinds this gate's OPRF input: the pending evaluation and the request to send.
+    pub(crate) fn start<R: CryptoRng + ?Sized>(
+        &self,
+        password: Option<&[u8]>,
+        rng: &mut R,
+    ) -> Result<(PendingGate, ServerRequest), Error> {
+        let input = self.oprf_input(password)?;
+        let (pending, request) =
+            PendingGate::start(&self.pin, &self.mode, alloc::vec![input], rng)?;
+        let request = ServerRequest {
+            holders: alloc::vec![self.holder],
+            key_id: self.key_id.clone(),
+            request,
+        };
+        Ok((pending, request))
+    }
+
     /// The OPRF input of this gate.
     pub(crate) fn oprf_input(&self, password: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, Error> {
         if self.password != password.is_some() {

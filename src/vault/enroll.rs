@@ -9,7 +9,7 @@ use super::capsule::{Capsule, CapsuleGate};
 use super::header::{VaultHeader, VaultId};
 use super::share::{ShareCard, VaultShare};
 use crate::Error;
-use crate::gate::{GATE_INPUT_LEN, GateMode, GateResponse, PendingGate, ServerPin, ServerRequest};
+use crate::gate::{GateMode, GateResponse, PendingGate, ServerPin, ServerRequest};
 use crate::policy::{HolderKind, Policy};
 use crate::sharing::{self, HolderId, Secret, Share};
 
@@ -102,24 +102,11 @@ impl Enrollment {
             if matching.next().is_some() {
                 return Err(Error::DuplicateHolder(holder.id()));
             }
-            let mut gate_input = [0u8; GATE_INPUT_LEN];
-            rng.fill_bytes(&mut gate_input);
-            let gate = CapsuleGate {
-                holder: holder.id(),
-                key_id: holder.kind().key_id().unwrap_or_default().into(),
-                pin: setup.pin.clone(),
-                mode: setup.mode.clone(),
-                password: password.is_some(),
-                gate_input,
-            };
-            let input = gate.oprf_input(password)?;
-            let (waiting, request) =
-                PendingGate::start(&gate.pin, &gate.mode, alloc::vec![input], rng)?;
-            requests.push(ServerRequest {
-                holders: alloc::vec![holder.id()],
-                key_id: gate.key_id.clone(),
-                request,
-            });
+            let key_id = holder.kind().key_id().unwrap_or_default();
+            let gate =
+                CapsuleGate::new(holder.id(), key_id, &setup.pin, &setup.mode, password, rng);
+            let (waiting, request) = gate.start(password, rng)?;
+            requests.push(request);
             pending.push((gate, waiting));
         }
         Ok((

@@ -154,6 +154,16 @@ impl UnlockedVault {
 }
 
 impl UnlockedVault {
+    /// The epoch after `current`, which must be this vault's header.
+    fn next_epoch(&self, current: &VaultHeader) -> Result<u32, Error> {
+        if current.vault_id() != self.vault_id {
+            return Err(Error::OtherVault {
+                object: "vault header",
+            });
+        }
+        current.epoch().checked_add(1).ok_or(Error::EpochExhausted)
+    }
+
     /// Starts a **re-deal**: the same secret, a fresh polynomial, new shares for every holder
     /// of `policy` (the current policy, or a new one that, say, replaces a lost device), at
     /// epoch `current.epoch() + 1`, with new capsules under the given (typically next)
@@ -170,15 +180,7 @@ impl UnlockedVault {
         password: Option<&[u8]>,
         rng: &mut R,
     ) -> Result<(Enrollment, Vec<crate::gate::ServerRequest>), Error> {
-        if current.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "vault header",
-            });
-        }
-        let epoch = current
-            .epoch()
-            .checked_add(1)
-            .ok_or(Error::EpochExhausted)?;
+        let epoch = self.next_epoch(current)?;
         let secret = Secret::from_scalar(*self.secret.as_scalar())?;
         Enrollment::deal(policy, secret, self.vault_id, epoch, servers, password, rng)
     }
@@ -199,15 +201,7 @@ impl UnlockedVault {
         password: Option<&[u8]>,
         rng: &mut R,
     ) -> Result<(Enrollment, Vec<crate::gate::ServerRequest>), Error> {
-        if current.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "vault header",
-            });
-        }
-        let epoch = current
-            .epoch()
-            .checked_add(1)
-            .ok_or(Error::EpochExhausted)?;
+        let epoch = self.next_epoch(current)?;
         Enrollment::deal(
             policy,
             Secret::random(rng),

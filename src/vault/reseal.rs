@@ -10,7 +10,7 @@ use super::capsule::{Capsule, CapsuleGate};
 use super::enroll::KeyServerSetup;
 use super::header::VaultHeader;
 use crate::Error;
-use crate::gate::{GATE_INPUT_LEN, GateResponse, PendingGate, ServerRequest};
+use crate::gate::{GateResponse, PendingGate, ServerRequest};
 use crate::sharing::{self, Share};
 
 /// A capsule being re-sealed, waiting for the key server's evaluation under the new key.
@@ -67,24 +67,8 @@ impl UnlockedVault {
             .key_id()
             .ok_or(Error::WrongHolderKind(setup.holder))?;
         let share = sharing::share_for(header.commitments(), &self.shares, setup.holder, rng)?;
-        let mut gate_input = [0u8; GATE_INPUT_LEN];
-        rng.fill_bytes(&mut gate_input);
-        let gate = CapsuleGate {
-            holder: setup.holder,
-            key_id: key_id.into(),
-            pin: setup.pin.clone(),
-            mode: setup.mode.clone(),
-            password: password.is_some(),
-            gate_input,
-        };
-        let input = gate.oprf_input(password)?;
-        let (pending, request) =
-            PendingGate::start(&gate.pin, &gate.mode, alloc::vec![input], rng)?;
-        let request = ServerRequest {
-            holders: alloc::vec![setup.holder],
-            key_id: gate.key_id.clone(),
-            request,
-        };
+        let gate = CapsuleGate::new(setup.holder, key_id, &setup.pin, &setup.mode, password, rng);
+        let (pending, request) = gate.start(password, rng)?;
         Ok((
             Reseal {
                 header: header.clone(),
