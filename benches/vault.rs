@@ -375,6 +375,12 @@ mod floor {
             }
         }
 
+        /// POPRF client tweak, once per batch: `HashToScalar(info)·G + pkS`, public.
+        pub fn tweak(&self) -> [u8; 33] {
+            let m = h2s(&[b"Info", &[0, 5], b"label"]);
+            normalize(&[P::mul_by_generator_vartime(&m) + self.pk])[0]
+        }
+
         /// Server evaluation with the key pair already derived and the elements decoded.
         pub fn server_cached(&self, m: usize) -> S {
             let cs: Vec<P> = (0..m).map(|i| self.p(i)).collect();
@@ -407,12 +413,13 @@ impl World {
     }
 
     fn pin(&self, key_id: &str) -> ServerPin {
+        self.pin_for(key_id, Mode::Voprf)
+    }
+
+    fn pin_for(&self, key_id: &str, mode: Mode) -> ServerPin {
         ServerPin {
             key_version: 1,
-            public_key: self
-                .server(key_id)
-                .public_key(USER, 1, Mode::Voprf)
-                .unwrap(),
+            public_key: self.server(key_id).public_key(USER, 1, mode).unwrap(),
         }
     }
 
@@ -704,6 +711,56 @@ fn cases() -> Vec<Case> {
             })
         }),
         floor: Box::new(move || time(|| raw.gated_read(100, 64, false))),
+        evals: 0,
+    });
+
+    // 100 units behind POPRF gates with one label: the client computes the tweaked key
+    // once per batch in the floor.
+    let mut r = rng(8);
+    let label = GateMode::poprf(b"label").unwrap();
+    let punits: Vec<SealedUnit> = (0..100u8)
+        .map(|i| {
+            let (seal, q) = vault
+                .seal_gated_unit(
+                    &[b'p', i],
+                    &[i; 64],
+                    "a.example",
+                    world.pin_for("a.example", Mode::Poprf),
+                    label.clone(),
+                    &mut r,
+                )
+                .unwrap();
+            let resp = world.answer(&q, &mut r);
+            seal.finish(vault, &resp, &mut r).unwrap()
+        })
+        .collect();
+    let punits: &'static [SealedUnit] = punits.leak();
+    let r0 = rng(4000);
+    let resp_bytes: Vec<Vec<u8>> = {
+        let mut r = r0.clone();
+        let (_read, qs) = UnitRead::start(punits, &mut r).unwrap();
+        let mut rs = rng(4001);
+        qs.iter().map(|q| world.answer_bytes(q, &mut rs)).collect()
+    };
+    out.push(Case {
+        name: "open 100 POPRF-gated units (client only)".into(),
+        flow: Box::new(move || {
+            let mut r = r0.clone();
+            time(|| {
+                let (read, _qs) = UnitRead::start(punits, &mut r).unwrap();
+                let resps: Vec<Option<GateResponse>> = resp_bytes
+                    .iter()
+                    .map(|b| Some(GateResponse::from_bytes(b).unwrap()))
+                    .collect();
+                read.finish(vault, &resps).unwrap()
+            })
+        }),
+        floor: Box::new(move || {
+            time(|| {
+                raw.tweak();
+                raw.gated_read(100, 64, false)
+            })
+        }),
         evals: 0,
     });
 
