@@ -43,6 +43,35 @@ impl BlindState {
         Self::new(mode, input, crate::group::random_nonzero_scalar(rng))
     }
 
+    /// [`BlindState::random`] for each input in order — the same checks, RNG draws and
+    /// errors, in the same order — with the blinded elements encoded by one batched
+    /// normalization. `before_draw` runs after an input's length check and before its
+    /// blind is drawn (POPRF computes its tweak there, as its single-element `blind` does).
+    #[cfg(feature = "alloc")]
+    fn random_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        mode: Mode,
+        inputs: &[I],
+        rng: &mut R,
+        mut before_draw: impl FnMut() -> Result<(), Error>,
+    ) -> Result<Vec<Self>, Error> {
+        let mut blinds: zeroize::Zeroizing<Vec<Scalar>> =
+            zeroize::Zeroizing::new(Vec::with_capacity(inputs.len()));
+        let mut points = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let input = input.as_ref();
+            check_input(input)?;
+            before_draw()?;
+            let blind = crate::group::random_nonzero_scalar(rng);
+            blinds.push(blind);
+            points.push(hash_to_group(mode, input)? * blind);
+        }
+        Ok(blinds
+            .iter()
+            .zip(Element::from_points(points))
+            .map(|(&blind, blinded)| Self { blind, blinded })
+            .collect())
+    }
+
     #[cfg(feature = "danger")]
     fn fixed(mode: Mode, input: &[u8], blind: &[u8]) -> Result<Self, Error> {
         Self::new(mode, input, crate::group::decode_nonzero_scalar(blind)?)
@@ -253,6 +282,21 @@ impl VoprfClient {
         Ok((Self { state }, blinded))
     }
 
+    /// [`VoprfClient::blind`] for every input, in order (same RNG draws, same outputs),
+    /// encoding the blinded elements with one batched normalization.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn blind_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        inputs: &[I],
+        rng: &mut R,
+    ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
+        let states = BlindState::random_batch(Mode::Voprf, inputs, rng, || Ok(()))?;
+        let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
+        Ok((
+            states.into_iter().map(|state| Self { state }).collect(),
+            blinded,
+        ))
+    }
+
     /// **DANGER: test vectors only.** `Blind` with a caller-chosen blind. Reusing a blind
     /// links and can leak inputs; never call this outside of tests.
     #[cfg(feature = "danger")]
@@ -373,6 +417,38 @@ impl PoprfClient {
             },
             blinded,
         ))
+    }
+
+    /// [`PoprfClient::blind`] for every input under one `info`, in order (same checks, RNG
+    /// draws and outputs), computing the tweaked key once instead of once per input and
+    /// encoding the blinded elements with one batched normalization.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn blind_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        inputs: &[I],
+        info: &[u8],
+        public_key: &PublicKey,
+        rng: &mut R,
+    ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
+        let mut tweak = None;
+        let states = BlindState::random_batch(Mode::Poprf, inputs, rng, || {
+            if tweak.is_none() {
+                tweak = Some(Self::tweak(info, public_key)?);
+            }
+            Ok(())
+        })?;
+        let Some((info_scalar, tweaked_key)) = tweak else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
+        let clients = states
+            .into_iter()
+            .map(|state| Self {
+                state,
+                info_scalar,
+                tweaked_key,
+            })
+            .collect();
+        Ok((clients, blinded))
     }
 
     /// `m = HashToScalar(framedInfo)`, `tweakedKey = m·G + pkS` (variable time: public).
