@@ -243,26 +243,17 @@ impl PendingGate {
         inputs: Vec<Zeroizing<Vec<u8>>>,
         rng: &mut R,
     ) -> Result<(Self, GateRequest), Error> {
-        let mut blinded = Vec::with_capacity(inputs.len());
-        let clients = match mode {
+        let (clients, blinded) = match mode {
             GateMode::Voprf => {
-                let mut clients = Vec::with_capacity(inputs.len());
-                for input in &inputs {
-                    let (client, element) = VoprfClient::blind(input, rng).map_err(Error::Oprf)?;
-                    clients.push(client);
-                    blinded.push(element);
-                }
-                Clients::Voprf(clients)
+                let (clients, blinded) =
+                    VoprfClient::blind_batch(&inputs, rng).map_err(Error::Oprf)?;
+                (Clients::Voprf(clients), blinded)
             }
             GateMode::Poprf { info } => {
-                let mut clients = Vec::with_capacity(inputs.len());
-                for input in &inputs {
-                    let (client, element) = PoprfClient::blind(input, info, &pin.public_key, rng)
+                let (clients, blinded) =
+                    PoprfClient::blind_batch(&inputs, info, &pin.public_key, rng)
                         .map_err(Error::Oprf)?;
-                    clients.push(client);
-                    blinded.push(element);
-                }
-                Clients::Poprf(clients)
+                (Clients::Poprf(clients), blinded)
             }
         };
         let request = GateRequest {

@@ -131,8 +131,12 @@ pub fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
 }
 
 /// `k·G` in constant time.
+///
+/// p256's `mul_by_generator`: `GENERATOR * k` without the `precomputed-tables` feature, the
+/// constant-time basepoint-table multiplication (`BasepointTable::mul`: masked table
+/// selects, complete additions) with it.
 pub fn mul_base(k: &Scalar) -> ProjectivePoint {
-    ProjectivePoint::GENERATOR * k
+    <ProjectivePoint as p256::elliptic_curve::Group>::mul_by_generator(k)
 }
 
 /// `a·G + b·P` in **variable time**: only for public `a`, `b` and `P`.

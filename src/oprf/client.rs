@@ -43,6 +43,35 @@ impl BlindState {
         Self::new(mode, input, crate::group::random_nonzero_scalar(rng))
     }
 
+    /// [`BlindState::random`] for each input in order — the same checks, RNG draws and
+    /// errors, in the same order — with the blinded elements encoded by one batched
+    /// normalization. `before_draw` runs after an input's length check and before its
+    /// blind is drawn (POPRF computes its tweak there, as its single-element `blind` does).
+    #[cfg(feature = "alloc")]
+    fn random_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        mode: Mode,
+        inputs: &[I],
+        rng: &mut R,
+        mut before_draw: impl FnMut() -> Result<(), Error>,
+    ) -> Result<Vec<Self>, Error> {
+        let mut blinds: zeroize::Zeroizing<Vec<Scalar>> =
+            zeroize::Zeroizing::new(Vec::with_capacity(inputs.len()));
+        let mut points = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let input = input.as_ref();
+            check_input(input)?;
+            before_draw()?;
+            let blind = crate::group::random_nonzero_scalar(rng);
+            blinds.push(blind);
+            points.push(hash_to_group(mode, input)? * blind);
+        }
+        Ok(blinds
+            .iter()
+            .zip(Element::from_points(points))
+            .map(|(&blind, blinded)| Self { blind, blinded })
+            .collect())
+    }
+
     #[cfg(feature = "danger")]
     fn fixed(mode: Mode, input: &[u8], blind: &[u8]) -> Result<Self, Error> {
         Self::new(mode, input, crate::group::decode_nonzero_scalar(blind)?)
@@ -56,6 +85,59 @@ impl BlindState {
         inverse.zeroize();
         Output::new(finalize_hash(input, info, &encode_element(&n)))
     }
+}
+
+/// Unblinds a batch: `Hash(… ‖ SerializeElement(rᵢ⁻¹·Zᵢ) ‖ "Finalize")` for every `i`, with
+/// one constant-time scalar inversion for all blinds (Montgomery's trick) and one batched,
+/// constant-time normalization for all unblinded points. Same outputs as
+/// [`BlindState::unblind`] element by element.
+#[cfg(feature = "alloc")]
+fn unblind_batch<'a, I: AsRef<[u8]>>(
+    states: impl ExactSizeIterator<Item = &'a BlindState> + Clone,
+    inputs: &[I],
+    info: Option<&[u8]>,
+    evaluated: &[EvaluatedElement],
+) -> Vec<Output> {
+    use p256::elliptic_curve::point::BatchNormalize;
+    use zeroize::Zeroizing;
+
+    let mut prefix: Zeroizing<Vec<Scalar>> = Zeroizing::new(Vec::with_capacity(states.len()));
+    let mut acc = Scalar::ONE;
+    for state in states.clone() {
+        prefix.push(acc);
+        acc *= state.blind;
+    }
+    // Every blind is non-zero, so the product is too and has an inverse.
+    let mut inverse: Scalar = Option::from(acc.invert()).unwrap_or(Scalar::ZERO);
+    acc.zeroize();
+    let mut inverses: Zeroizing<Vec<Scalar>> = Zeroizing::new(Vec::with_capacity(prefix.len()));
+    let pairs: Vec<(&BlindState, &Scalar)> = states.zip(prefix.iter()).collect();
+    for (state, before) in pairs.iter().rev() {
+        inverses.push(inverse * *before);
+        inverse *= state.blind;
+    }
+    inverse.zeroize();
+    inverses.reverse();
+    let points: Zeroizing<Vec<ProjectivePoint>> = Zeroizing::new(
+        evaluated
+            .iter()
+            .zip(inverses.iter())
+            .map(|(e, i)| e.0.point * i)
+            .collect(),
+    );
+    let affine: Vec<crate::group::AffinePoint> =
+        ProjectivePoint::batch_normalize(points.as_slice());
+    affine
+        .iter()
+        .zip(inputs)
+        .map(|(a, input)| {
+            Output::new(finalize_hash(
+                input.as_ref(),
+                info,
+                &super::proof::encode_affine(a),
+            ))
+        })
+        .collect()
 }
 
 impl Drop for BlindState {
@@ -200,6 +282,21 @@ impl VoprfClient {
         Ok((Self { state }, blinded))
     }
 
+    /// [`VoprfClient::blind`] for every input, in order (same RNG draws, same outputs),
+    /// encoding the blinded elements with one batched normalization.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn blind_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        inputs: &[I],
+        rng: &mut R,
+    ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
+        let states = BlindState::random_batch(Mode::Voprf, inputs, rng, || Ok(()))?;
+        let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
+        Ok((
+            states.into_iter().map(|state| Self { state }).collect(),
+            blinded,
+        ))
+    }
+
     /// **DANGER: test vectors only.** `Blind` with a caller-chosen blind. Reusing a blind
     /// links and can leak inputs; never call this outside of tests.
     #[cfg(feature = "danger")]
@@ -252,12 +349,12 @@ impl VoprfClient {
             response.elements(),
             proof,
         )?;
-        Ok(states
-            .iter()
-            .zip(inputs)
-            .zip(response.elements())
-            .map(|((s, i), e)| s.state.unblind(i.as_ref(), None, &e.0))
-            .collect())
+        Ok(unblind_batch(
+            states.iter().map(|s| &s.state),
+            inputs,
+            None,
+            response.elements(),
+        ))
     }
 }
 
@@ -320,6 +417,38 @@ impl PoprfClient {
             },
             blinded,
         ))
+    }
+
+    /// [`PoprfClient::blind`] for every input under one `info`, in order (same checks, RNG
+    /// draws and outputs), computing the tweaked key once instead of once per input and
+    /// encoding the blinded elements with one batched normalization.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn blind_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        inputs: &[I],
+        info: &[u8],
+        public_key: &PublicKey,
+        rng: &mut R,
+    ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
+        let mut tweak = None;
+        let states = BlindState::random_batch(Mode::Poprf, inputs, rng, || {
+            if tweak.is_none() {
+                tweak = Some(Self::tweak(info, public_key)?);
+            }
+            Ok(())
+        })?;
+        let Some((info_scalar, tweaked_key)) = tweak else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
+        let clients = states
+            .into_iter()
+            .map(|state| Self {
+                state,
+                info_scalar,
+                tweaked_key,
+            })
+            .collect();
+        Ok((clients, blinded))
     }
 
     /// `m = HashToScalar(framedInfo)`, `tweakedKey = m·G + pkS` (variable time: public).
@@ -389,11 +518,11 @@ impl PoprfClient {
             &blinded,
             proof,
         )?;
-        Ok(states
-            .iter()
-            .zip(inputs)
-            .zip(response.elements())
-            .map(|((s, i), e)| s.state.unblind(i.as_ref(), Some(info), &e.0))
-            .collect())
+        Ok(unblind_batch(
+            states.iter().map(|s| &s.state),
+            inputs,
+            Some(info),
+            response.elements(),
+        ))
     }
 }

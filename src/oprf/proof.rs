@@ -63,7 +63,7 @@ impl Proof {
 
 /// SEC1-compressed encoding of an affine point (33 zero bytes for the identity, which
 /// no honest run produces).
-fn encode_affine(point: &AffinePoint) -> [u8; ELEMENT_LEN] {
+pub(super) fn encode_affine(point: &AffinePoint) -> [u8; ELEMENT_LEN] {
     let mut out = [0u8; ELEMENT_LEN];
     if !bool::from(point.is_identity()) {
         let bytes = point.to_bytes();

@@ -216,11 +216,7 @@ impl ServerKey {
     /// Evaluates a whole request in mode OPRF (no proof).
     #[cfg(feature = "alloc")]
     pub fn respond_oprf(&self, request: &EvaluationRequest) -> EvaluationResponse {
-        let evaluated = request
-            .elements()
-            .iter()
-            .map(|b| self.blind_evaluate_oprf(b))
-            .collect();
+        let evaluated = self.evaluate_batch(request.elements(), &self.sk);
         EvaluationResponse::from_parts(Mode::Oprf, evaluated, None)
     }
 
@@ -249,10 +245,7 @@ impl ServerKey {
     #[cfg(feature = "alloc")]
     fn voprf_batch(&self, request: &EvaluationRequest, r: Scalar) -> EvaluationResponse {
         let blinded = request.elements();
-        let evaluated: Vec<EvaluatedElement> = blinded
-            .iter()
-            .map(|b| self.blind_evaluate_oprf(b))
-            .collect();
+        let evaluated = self.evaluate_batch(blinded, &self.sk);
         let proof = proof::generate(Mode::Voprf, &self.sk, &self.pk.0, blinded, &evaluated, r);
         EvaluationResponse::from_parts(Mode::Voprf, evaluated, Some(proof))
     }
@@ -289,16 +282,23 @@ impl ServerKey {
     ) -> Result<EvaluationResponse, Error> {
         let tweak = self.tweak(info)?;
         let blinded = request.elements();
-        let evaluated: Vec<EvaluatedElement> = blinded
-            .iter()
-            .map(|b| EvaluatedElement(Element::from_point(b.0.point * tweak.t_inv)))
-            .collect();
+        let evaluated = self.evaluate_batch(blinded, &tweak.t_inv);
         let proof = proof::generate(Mode::Poprf, &tweak.t, &tweak.key, &evaluated, blinded, r);
         Ok(EvaluationResponse::from_parts(
             Mode::Poprf,
             evaluated,
             Some(proof),
         ))
+    }
+
+    /// `k·Cᵢ` for every blinded element (constant time), encoded with one batched
+    /// normalization.
+    #[cfg(feature = "alloc")]
+    fn evaluate_batch(&self, blinded: &[BlindedElement], k: &Scalar) -> Vec<EvaluatedElement> {
+        Element::from_points(blinded.iter().map(|b| b.0.point * k).collect())
+            .into_iter()
+            .map(EvaluatedElement)
+            .collect()
     }
 
     // ---- unblinded evaluation -----------------------------------------------------------
