@@ -310,11 +310,19 @@ impl ShareCard {
                 out += 1;
             }
         }
+        // The last character's padding bits (`bits < 8` here) must be zero, or two texts
+        // would read as the same card.
+        let padding_clear = acc & ((1u32 << bits) - 1) == 0;
         acc.zeroize();
         if chars != CARD_TEXT_CHARS {
             return Err(Error::Card(CardError::Length {
                 expected: CARD_TEXT_CHARS,
                 found: chars,
+            }));
+        }
+        if !padding_clear {
+            return Err(Error::Card(CardError::Character {
+                position: CARD_TEXT_CHARS - 1,
             }));
         }
         let (body, sum) = payload.split_at(VAULT_SHARE_LEN);
