@@ -118,6 +118,8 @@ fn write_fuzz_seeds() {
             if let Some(text) = s["card_text"].as_str() {
                 add("card_bytes", bytes.clone());
                 add("card_text", text.as_bytes().to_vec());
+                // Regression: the padding bit was ignored.
+                add("card_text", card_text(&bytes, true).into_bytes());
                 all.push((4, bytes.clone()));
             }
         }
@@ -180,11 +182,22 @@ fn write_fuzz_seeds() {
     }
     // The fixture's genuine unlock response is vector 0's (asserted above).
     assert!(seeds["client_finish"].contains(&unlock_response));
+    // Rewrites the `seed-*` files; other files (crash reproducers named `regression-*`) stay.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
-    let _ = std::fs::remove_dir_all(&root);
     for (target, list) in seeds {
         let dir = root.join(target);
         std::fs::create_dir_all(&dir).unwrap();
+        for old in std::fs::read_dir(&dir).unwrap() {
+            let old = old.unwrap().path();
+            if old
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("seed-")
+            {
+                std::fs::remove_file(old).unwrap();
+            }
+        }
         let mut list = list;
         list.sort();
         list.dedup();
