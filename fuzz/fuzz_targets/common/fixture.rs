@@ -154,5 +154,28 @@ fn build() -> Fixture {
     f.unlock_response = answer(&f.server, request, &mut r)
         .expect("unlock answer")
         .to_bytes();
+    self_check(&f);
     f
+}
+
+/// The fixture's success paths really succeed, so a target that never sees `Ok` is not
+/// silently testing nothing.
+fn self_check(f: &Fixture) {
+    let (unlock, _) = pending_unlock(f);
+    let response = GateResponse::from_bytes(&f.unlock_response).expect("response decodes");
+    let vault = unlock
+        .finish(&[Some(response)], &mut rng(0))
+        .expect("the genuine response unlocks");
+    let unit = quorumkey::vault::SealedUnit::from_bytes(&f.unit).expect("unit decodes");
+    assert_eq!(&**vault.open_unit(&unit).expect("unit opens"), f.plaintext);
+    let gated = quorumkey::vault::SealedUnit::from_bytes(&f.gated_unit).expect("gated decodes");
+    let mut r = rng(0);
+    let (read, requests) =
+        quorumkey::vault::UnitRead::start(std::slice::from_ref(&gated), &mut r).expect("read");
+    let responses: Vec<_> = requests
+        .iter()
+        .map(|q| answer(&f.server, q, &mut r))
+        .collect();
+    let results = read.finish(&vault, &responses).expect("read finish");
+    assert!(matches!(results.first(), Some(Ok(p)) if &***p == f.plaintext));
 }
