@@ -107,6 +107,11 @@ pub fn decode_element(bytes: &[u8]) -> Result<ProjectivePoint, EncodingError> {
     if array.iter().all(|&b| b == 0) {
         return Err(EncodingError::IdentityElement);
     }
+    // Only the compressed tags: p256 also accepts the 33-byte SEC1 "compact" form (tag
+    // 0x05), which would decode to a point whose canonical encoding differs.
+    if !matches!(array.first(), Some(0x02 | 0x03)) {
+        return Err(EncodingError::InvalidElement);
+    }
     let point: Option<ProjectivePoint> = ProjectivePoint::from_bytes(&array.into()).into();
     let point = point.ok_or(EncodingError::InvalidElement)?;
     if is_identity(&point) {

@@ -30,13 +30,21 @@ fuzz_target!(|data: &[u8]| {
     let oprf: Vec<OprfClient> = inputs
         .iter()
         .enumerate()
-        .filter_map(|(i, x)| OprfClient::deterministic_blind(x, &blind(i)).ok().map(|s| s.0))
+        .filter_map(|(i, x)| {
+            OprfClient::deterministic_blind(x, &blind(i))
+                .ok()
+                .map(|s| s.0)
+        })
         .collect();
     let _ = OprfClient::finalize_batch(oprf, &inputs, &resp);
     let voprf: Vec<VoprfClient> = inputs
         .iter()
         .enumerate()
-        .filter_map(|(i, x)| VoprfClient::deterministic_blind(x, &blind(i)).ok().map(|s| s.0))
+        .filter_map(|(i, x)| {
+            VoprfClient::deterministic_blind(x, &blind(i))
+                .ok()
+                .map(|s| s.0)
+        })
         .collect();
     let verified = VoprfClient::finalize_batch(voprf, &inputs, &resp, &pk);
     assert!(verified.is_err(), "arbitrary VOPRF response verified");

@@ -1,0 +1,39 @@
+//! Arbitrary bytes as a sealed unit, opened with a fixed unlocked vault (gated units through
+//! `UnitRead` and the fixed key server): never panics, and nothing opens unless the bytes
+//! are one of the vault's genuine units.
+#![no_main]
+
+#[path = "common/fixture.rs"]
+mod fixture;
+
+use libfuzzer_sys::fuzz_target;
+use quorumkey::vault::{SealedUnit, UnitRead};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(unit) = SealedUnit::from_bytes(data) else {
+        return;
+    };
+    let f = fixture::fixture();
+    if let Ok(plaintext) = f.vault.open_unit(&unit) {
+        assert_eq!(data, f.unit.as_slice(), "a forged unit opened");
+        assert_eq!(&**plaintext, f.plaintext);
+    }
+    let mut rng = fixture::rng(5);
+    let Ok((read, requests)) = UnitRead::start(std::slice::from_ref(&unit), &mut rng) else {
+        return;
+    };
+    let responses: Vec<_> = requests
+        .iter()
+        .map(|q| fixture::answer(&f.server, q, &mut rng))
+        .collect();
+    if let Ok(results) = read.finish(&f.vault, &responses) {
+        assert_eq!(results.len(), 1);
+        if let Some(Ok(plaintext)) = results.first() {
+            assert!(
+                data == f.unit.as_slice() || data == f.gated_unit.as_slice(),
+                "a forged unit opened"
+            );
+            assert_eq!(&***plaintext, f.plaintext);
+        }
+    }
+});
