@@ -588,3 +588,28 @@ fn card_text_is_canonical_and_checksummed() {
         Error::Card(CardError::Character { .. })
     ));
 }
+
+#[test]
+fn a_tampered_card_is_named_as_the_culprit() {
+    use quorumkey::sharing::HolderSet;
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 120);
+    // A custodian's card whose value was altered (here: +1 in the last byte) still decodes:
+    // only the Feldman check against the header can tell, and it names holder 3.
+    let mut bytes = enrolled.cards[0].to_secret_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] = bytes[last].wrapping_add(1);
+    let card = VaultShare::from_bytes(&bytes).unwrap();
+    let err = unlock(
+        &enrolled.header,
+        &[card],
+        &enrolled.capsules,
+        &servers,
+        None,
+        121,
+    )
+    .unwrap_err();
+    let culprits: HolderSet = [3u8.try_into().unwrap()].into_iter().collect();
+    assert_eq!(err, Error::InvalidShares { culprits });
+    assert_eq!(err.to_string(), "shares of holders {3} failed verification");
+}
