@@ -1,0 +1,74 @@
+//! The other client-side consumers of a key server's answer — re-seal, gated-unit seal and
+//! re-deal (an enrollment) — each pending from a fixed RNG state, fed arbitrary bytes as
+//! the `GateResponse` (the first byte picks the flow). `finish` never panics and never
+//! succeeds: an arbitrary response cannot carry a valid proof for these blinded elements.
+#![no_main]
+
+#[path = "common/fixture.rs"]
+mod fixture;
+
+use libfuzzer_sys::fuzz_target;
+use quorumkey::gate::{GateMode, GateResponse, ServerPin};
+use quorumkey::oprf::Mode;
+use quorumkey::vault::KeyServerSetup;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(response) = GateResponse::from_bytes(rest) else {
+        return;
+    };
+    let f = fixture::fixture();
+    let pin = ServerPin {
+        key_version: 1,
+        public_key: f
+            .server
+            .public_key(fixture::USER, 1, Mode::Voprf)
+            .expect("public key"),
+    };
+    let setup = KeyServerSetup {
+        holder: 2.try_into().expect("holder"),
+        pin: pin.clone(),
+        mode: GateMode::Voprf,
+    };
+    let mut rng = fixture::rng(31);
+    match which % 3 {
+        0 => {
+            let (reseal, _) = f
+                .vault
+                .reseal(&f.header, &setup, None, &mut rng)
+                .expect("reseal starts");
+            assert!(
+                reseal.finish(&response, &mut rng).is_err(),
+                "forged re-seal"
+            );
+        }
+        1 => {
+            let (seal, _) = f
+                .vault
+                .seal_gated_unit(b"u", b"p", fixture::KEY_ID, pin, GateMode::Voprf, &mut rng)
+                .expect("gated seal starts");
+            assert!(
+                seal.finish(&f.vault, &response, &mut rng).is_err(),
+                "forged gated seal"
+            );
+        }
+        _ => {
+            let (redeal, _) = f
+                .vault
+                .redeal(
+                    &f.header,
+                    f.header.policy().clone(),
+                    std::slice::from_ref(&setup),
+                    None,
+                    &mut rng,
+                )
+                .expect("re-deal starts");
+            assert!(
+                redeal.finish(&[response], &mut rng).is_err(),
+                "forged re-deal"
+            );
+        }
+    }
+});
