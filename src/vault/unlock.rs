@@ -121,14 +121,13 @@ impl Unlock {
         }
         for ((capsules, waiting), response) in pending.into_iter().zip(responses) {
             let Some(response) = response else { continue };
-            let culprit = capsules.first().map(Capsule::holder);
-            let bad_proof = |holder| Error::BadProof { holder };
-            let outputs = waiting.finish(response);
-            let outputs = match (outputs, culprit) {
-                (Ok(outputs), _) => outputs,
-                (Err(_), Some(holder)) => return Err(bad_proof(holder)),
-                (Err(_), None) => continue,
+            // Groups are built non-empty; the first capsule's holder names the culprit.
+            let Some(first) = capsules.first() else {
+                continue;
             };
+            let outputs = waiting.finish(response).map_err(|_| Error::BadProof {
+                holder: first.holder(),
+            })?;
             for (capsule, output) in capsules.iter().zip(&outputs) {
                 shares.push(capsule.open(&header, output)?);
             }
