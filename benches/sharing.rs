@@ -38,14 +38,13 @@
 //! * batch-verify of all 20 shares at (10, 20) ≥ 10× faster than 20 vsss-rs
 //!   `verify_share` calls: **met**, ≈ 56× (one constant-time `y·G`
 //!   plus one 10-point variable-time MSM, against 20 × 10 full multiplications).
-//! * deal within 10 % of raw vsss-rs: **met at (2, 3), (3, 5), (10, 20); not settled at
-//!   (50, 100)**. Both do the same `t` constant-time base multiplications and `n·t` field
-//!   multiplications, so parity is expected. The two full runs both put (50, 100) at ≈ 1.2
-//!   (1.21 and 1.26; the other sizes swung 0.72–1.18), while a `-- deal` rerun gave 1.00
-//!   there (0.63, 1.06, 1.07 for the others) and an interleaved probe at (50, 100),
-//!   15 rounds each, gave minima of 12.7 vs 12.6 ms and 12.3 vs 12.2 ms (≈ 1 % apart).
-//!   The full-run gap looks like an ordering/load artefact on this shared machine, not
-//!   proven.
+//! * deal within 10 % of raw vsss-rs: **met at every size**. Both do the same `t`
+//!   constant-time base multiplications and `n·t` field multiplications. Timed runs swung
+//!   between 0.72 and 1.26 (the 1.26 at (50, 100) above), so the question was settled by
+//!   instruction counts under callgrind, which load does not move: ours ÷ raw = 1.001 at
+//!   (2, 3), (10, 20) and (50, 100) (114.66 M ÷ 114.57 M instructions at (50, 100); see
+//!   spec/performance.md §5). With `precomputed-tables` ours drops to 0.31×, as
+//!   vsss-rs multiplies the generator as an arbitrary point.
 //! * combine (with verification) within 10 % of vsss-rs verify + combine: **met and
 //!   beaten** — ours is faster at every size, since it batch-verifies the `t` shares and
 //!   evaluates `Σ x^j·C_j` with 8-bit ids, where vsss-rs does `t` full multiplications per
