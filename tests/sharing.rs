@@ -785,3 +785,17 @@ fn errors_display_their_culprit() {
         "commitment 2 is the identity"
     );
 }
+
+#[test]
+fn commitments_debug_shows_the_wire_encoding() {
+    let (_, _, commitments, _) = dealt(41, 3, 5);
+    let bytes = commitments.to_bytes();
+    let points: Vec<String> = bytes[1..].chunks(33).map(hex::encode).collect();
+    assert_eq!(
+        format!("{commitments:?}"),
+        format!(
+            "Commitments {{ threshold: 3, points: [{}] }}",
+            points.join(", ")
+        )
+    );
+}

@@ -20,10 +20,29 @@ use crate::group::{self, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
 /// Always exactly `t` points (`2 ≤ t ≤ 255`), none the identity. Public.
 ///
 /// Encoding: `t (1 byte) ‖ t × 33-byte SEC1 compressed points`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Commitments {
     threshold: Threshold,
     points: Vec<ProjectivePoint>,
+}
+
+/// Public data: shows the threshold and each point in its 33-byte wire encoding (hex), not
+/// p256's internal projective coordinates.
+impl core::fmt::Debug for Commitments {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        struct Point<'a>(&'a ProjectivePoint);
+        impl core::fmt::Debug for Point<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                group::encode_element(self.0)
+                    .iter()
+                    .try_for_each(|b| write!(f, "{b:02x}"))
+            }
+        }
+        f.debug_struct("Commitments")
+            .field("threshold", &self.threshold.get())
+            .field("points", &self.points.iter().map(Point).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Commitments {
