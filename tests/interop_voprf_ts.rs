@@ -1,0 +1,319 @@
+//! Interoperability with Cloudflare's voprf-ts, the TypeScript RFC 9497 implementation a
+//! Node.js key server or a browser client would use, run as a live peer.
+//!
+//! Each direction is exercised in all three modes with a batch: our client against a
+//! voprf-ts server, a voprf-ts client against our server, and both sides' direct
+//! `Evaluate`. Messages cross as bytes in the layout of spec/oprf.md §"Messages", so these
+//! tests also pin that layout to voprf-ts's `serialize`/`deserialize`.
+//!
+//! Needs Node.js ≥ 20 and the peer's package installed:
+//!
+//! ```sh
+//! npm ci --prefix tests/interop/voprf-ts
+//! cargo test --test interop_voprf_ts -- --ignored
+//! ```
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use quorumkey::oprf::{
+    BlindedElement, Error, EvaluationRequest, EvaluationResponse, Mode, OprfClient, Output,
+    PoprfClient, PublicKey, ServerKey, VoprfClient,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use serde_json::{Value, json};
+
+const INFO: &[u8] = b"quorumkey interop info";
+
+/// The voprf-ts peer: `tests/interop/voprf-ts/peer.mjs`, one JSON request per line.
+struct Peer {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    fn start() -> Self {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/interop/voprf-ts/peer.mjs"
+        );
+        let mut child = Command::new("node")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start node (Node.js ≥ 20 must be on PATH)");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Self {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Sends one request and returns the reply, or the peer's error text.
+    fn call(&mut self, request: Value) -> Result<Value, String> {
+        writeln!(self.stdin, "{request}").unwrap();
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        let reply: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("peer replied {line:?}: {e}"));
+        match reply.get("error") {
+            Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
+            None => Ok(reply),
+        }
+    }
+
+    fn hex_field(reply: &Value, field: &str) -> Vec<u8> {
+        hex::decode(reply[field].as_str().unwrap()).unwrap()
+    }
+
+    /// voprf-ts `server.blindEvaluate(request[, info])`.
+    fn blind_evaluate(&mut self, mode: Mode, key: &ServerKey, request: &[u8]) -> Vec<u8> {
+        let reply = self
+            .call(json!({
+                "op": "blindEvaluate", "mode": name(mode), "sk": hex::encode(*key.to_secret_bytes()),
+                "info": hex::encode(INFO), "request": hex::encode(request),
+            }))
+            .unwrap();
+        Self::hex_field(&reply, "response")
+    }
+
+    /// voprf-ts `server.evaluate(input[, info])`.
+    fn evaluate(&mut self, mode: Mode, key: &ServerKey, input: &[u8]) -> Vec<u8> {
+        let reply = self
+            .call(json!({
+                "op": "evaluate", "mode": name(mode), "sk": hex::encode(*key.to_secret_bytes()),
+                "info": hex::encode(INFO), "input": hex::encode(input),
+            }))
+            .unwrap();
+        Self::hex_field(&reply, "output")
+    }
+
+    /// voprf-ts `client.blind(inputs)`: (its finalize data, the request bytes).
+    fn blind(&mut self, mode: Mode, pk: &PublicKey, inputs: &[Vec<u8>]) -> (String, Vec<u8>) {
+        let inputs: Vec<String> = inputs.iter().map(hex::encode).collect();
+        let reply = self
+            .call(json!({
+                "op": "blind", "mode": name(mode), "pk": hex::encode(pk.to_bytes()),
+                "inputs": inputs,
+            }))
+            .unwrap();
+        let fin = reply["finData"].as_str().unwrap().to_owned();
+        (fin, Self::hex_field(&reply, "request"))
+    }
+
+    /// voprf-ts `client.finalize(finData, evaluation[, info])`: the outputs, or its error.
+    fn finalize(
+        &mut self,
+        mode: Mode,
+        pk: &PublicKey,
+        fin: &str,
+        response: &[u8],
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let reply = self.call(json!({
+            "op": "finalize", "mode": name(mode), "pk": hex::encode(pk.to_bytes()),
+            "info": hex::encode(INFO), "finData": fin, "response": hex::encode(response),
+        }))?;
+        Ok(reply["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| hex::decode(o.as_str().unwrap()).unwrap())
+            .collect())
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Oprf => "oprf",
+        Mode::Voprf => "voprf",
+        Mode::Poprf => "poprf",
+    }
+}
+
+const MODES: [Mode; 3] = [Mode::Oprf, Mode::Voprf, Mode::Poprf];
+
+fn key(mode: Mode, seed: u8) -> ServerKey {
+    ServerKey::derive(mode, &[seed; 32], b"interop with voprf-ts").unwrap()
+}
+
+/// Inputs of several lengths, the empty one included.
+fn inputs() -> Vec<Vec<u8>> {
+    vec![
+        Vec::new(),
+        b"vendor credential".to_vec(),
+        vec![0xa5; 200],
+        (0..=255).collect(),
+    ]
+}
+
+/// Our direct evaluation, the reference both sides must reach.
+fn direct(mode: Mode, key: &ServerKey, input: &[u8]) -> Output {
+    match mode {
+        Mode::Poprf => key.evaluate_poprf(input, INFO),
+        _ => key.evaluate(mode, input),
+    }
+    .unwrap()
+}
+
+/// Our client's states for one batch, one type per mode.
+enum States {
+    Oprf(Vec<OprfClient>),
+    Voprf(Vec<VoprfClient>),
+    Poprf(Vec<PoprfClient>),
+}
+
+/// One batch blinded by our client: the request bytes and what finalizes the answer.
+struct OurRound {
+    request: Vec<u8>,
+    states: States,
+    inputs: Vec<Vec<u8>>,
+    pk: PublicKey,
+}
+
+impl OurRound {
+    fn blind(mode: Mode, pk: &PublicKey, inputs: &[Vec<u8>], rng: &mut ChaCha20Rng) -> Self {
+        fn all<S, B: FnMut(&[u8]) -> Result<(S, BlindedElement), Error>>(
+            inputs: &[Vec<u8>],
+            mut blind: B,
+        ) -> (Vec<S>, Vec<u8>) {
+            let (states, blinded): (Vec<S>, Vec<_>) =
+                inputs.iter().map(|i| blind(i).unwrap()).unzip();
+            (states, EvaluationRequest::new(blinded).unwrap().to_bytes())
+        }
+        let (states, request) = match mode {
+            Mode::Oprf => {
+                let (s, r) = all(inputs, |i| OprfClient::blind(i, &mut *rng));
+                (States::Oprf(s), r)
+            }
+            Mode::Voprf => {
+                let (s, r) = all(inputs, |i| VoprfClient::blind(i, &mut *rng));
+                (States::Voprf(s), r)
+            }
+            Mode::Poprf => {
+                let (s, r) = all(inputs, |i| PoprfClient::blind(i, INFO, pk, &mut *rng));
+                (States::Poprf(s), r)
+            }
+        };
+        Self {
+            request,
+            states,
+            inputs: inputs.to_vec(),
+            pk: *pk,
+        }
+    }
+
+    fn finish(self, response: &[u8]) -> Result<Vec<Output>, Error> {
+        let response = EvaluationResponse::from_bytes(response)?;
+        match self.states {
+            States::Oprf(s) => OprfClient::finalize_batch(s, &self.inputs, &response),
+            States::Voprf(s) => VoprfClient::finalize_batch(s, &self.inputs, &response, &self.pk),
+            States::Poprf(s) => PoprfClient::finalize_batch(s, &self.inputs, INFO, &response),
+        }
+    }
+}
+
+/// Our server's answer to request bytes, as bytes.
+fn our_response(mode: Mode, key: &ServerKey, request: &[u8], rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let request = EvaluationRequest::from_bytes(request).unwrap();
+    match mode {
+        Mode::Oprf => key.respond_oprf(&request),
+        Mode::Voprf => key.respond_voprf(&request, rng),
+        Mode::Poprf => key.respond_poprf(&request, INFO, rng).unwrap(),
+    }
+    .to_bytes()
+}
+
+#[test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
+fn direct_evaluation_agrees() {
+    let mut peer = Peer::start();
+    for mode in MODES {
+        let key = key(mode, 1);
+        for input in inputs() {
+            assert_eq!(
+                peer.evaluate(mode, &key, &input),
+                direct(mode, &key, &input).as_secret_bytes().to_vec(),
+                "{mode:?}, input of {} bytes",
+                input.len()
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
+fn our_client_with_a_voprf_ts_server() {
+    let mut peer = Peer::start();
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let inputs = inputs();
+    for mode in MODES {
+        let key = key(mode, 2);
+        let round = OurRound::blind(mode, key.public_key(), &inputs, &mut rng);
+        let response = peer.blind_evaluate(mode, &key, &round.request);
+        let outputs = round.finish(&response).unwrap();
+        for (output, input) in outputs.iter().zip(&inputs) {
+            assert_eq!(*output, direct(mode, &key, input), "{mode:?}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
+fn voprf_ts_client_with_our_server() {
+    let mut peer = Peer::start();
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let inputs = inputs();
+    for mode in MODES {
+        let key = key(mode, 3);
+        let (fin, request) = peer.blind(mode, key.public_key(), &inputs);
+        let response = our_response(mode, &key, &request, &mut rng);
+        let outputs = peer
+            .finalize(mode, key.public_key(), &fin, &response)
+            .unwrap();
+        assert_eq!(outputs.len(), inputs.len());
+        for (output, input) in outputs.iter().zip(&inputs) {
+            assert_eq!(
+                *output,
+                direct(mode, &key, input).as_secret_bytes().to_vec(),
+                "{mode:?}"
+            );
+        }
+    }
+}
+
+/// A server answering with another key is caught on both sides, in both verifiable modes.
+#[test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
+fn a_wrong_key_is_caught_both_ways() {
+    let mut peer = Peer::start();
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let inputs = inputs();
+    for mode in [Mode::Voprf, Mode::Poprf] {
+        let pinned = key(mode, 4);
+        let other = key(mode, 5);
+
+        let round = OurRound::blind(mode, pinned.public_key(), &inputs, &mut rng);
+        let forged = peer.blind_evaluate(mode, &other, &round.request);
+        assert_eq!(round.finish(&forged), Err(Error::Verify), "{mode:?}");
+
+        let (fin, request) = peer.blind(mode, pinned.public_key(), &inputs);
+        let forged = our_response(mode, &other, &request, &mut rng);
+        assert!(
+            peer.finalize(mode, pinned.public_key(), &fin, &forged)
+                .is_err(),
+            "{mode:?}: voprf-ts accepted a proof under another key"
+        );
+    }
+}
