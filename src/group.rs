@@ -87,6 +87,11 @@ pub fn decode_nonzero_scalar(bytes: &[u8]) -> Result<Scalar, EncodingError> {
     Ok(scalar)
 }
 
+/// Writes `bytes` as lowercase hex: how `Debug` shows public encodings.
+pub(crate) fn write_hex(f: &mut core::fmt::Formatter<'_>, bytes: &[u8]) -> core::fmt::Result {
+    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+}
+
 /// Encodes a group element as 33 bytes, SEC1 compressed (RFC 9497 `SerializeElement`).
 ///
 /// The identity has no such encoding; callers never hold one (every decoder and every

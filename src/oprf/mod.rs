@@ -197,9 +197,7 @@ macro_rules! public_element {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, concat!(stringify!($name), "("))?;
-                for b in self.0.bytes {
-                    write!(f, "{b:02x}")?;
-                }
+                crate::group::write_hex(f, &self.0.bytes)?;
                 f.write_str(")")
             }
         }

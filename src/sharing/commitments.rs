@@ -33,9 +33,7 @@ impl core::fmt::Debug for Commitments {
         struct Point<'a>(&'a ProjectivePoint);
         impl core::fmt::Debug for Point<'_> {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                group::encode_element(self.0)
-                    .iter()
-                    .try_for_each(|b| write!(f, "{b:02x}"))
+                group::write_hex(f, &group::encode_element(self.0))
             }
         }
         f.debug_struct("Commitments")
