@@ -71,26 +71,19 @@ impl Peer {
         hex::decode(reply[field].as_str().unwrap()).unwrap()
     }
 
-    /// voprf-ts `server.blindEvaluate(request[, info])`.
-    fn blind_evaluate(&mut self, mode: Mode, key: &ServerKey, request: &[u8]) -> Vec<u8> {
-        let reply = self
-            .call(json!({
-                "op": "blindEvaluate", "mode": name(mode), "sk": hex::encode(*key.to_secret_bytes()),
-                "info": hex::encode(INFO), "request": hex::encode(request),
-            }))
-            .unwrap();
-        Self::hex_field(&reply, "response")
-    }
-
-    /// voprf-ts `server.evaluate(input[, info])`.
-    fn evaluate(&mut self, mode: Mode, key: &ServerKey, input: &[u8]) -> Vec<u8> {
-        let reply = self
-            .call(json!({
-                "op": "evaluate", "mode": name(mode), "sk": hex::encode(*key.to_secret_bytes()),
-                "info": hex::encode(INFO), "input": hex::encode(input),
-            }))
-            .unwrap();
-        Self::hex_field(&reply, "output")
+    /// A voprf-ts server with `key` in `mode`: `op` is `blindEvaluate` (on request bytes,
+    /// giving response bytes) or `evaluate` (on an input, giving the output).
+    fn server(&mut self, op: &str, mode: Mode, key: &ServerKey, bytes: &[u8]) -> Vec<u8> {
+        let (arg, result) = match op {
+            "blindEvaluate" => ("request", "response"),
+            _ => ("input", "output"),
+        };
+        let mut request = json!({
+            "op": op, "mode": name(mode), "sk": hex::encode(*key.to_secret_bytes()),
+            "info": hex::encode(INFO),
+        });
+        request[arg] = hex::encode(bytes).into();
+        Self::hex_field(&self.call(request).unwrap(), result)
     }
 
     /// voprf-ts `client.blind(inputs)`: (its finalize data, the request bytes).
@@ -243,7 +236,7 @@ fn direct_evaluation_agrees() {
         let key = key(mode, 1);
         for input in inputs() {
             assert_eq!(
-                peer.evaluate(mode, &key, &input),
+                peer.server("evaluate", mode, &key, &input),
                 direct(mode, &key, &input).as_secret_bytes().to_vec(),
                 "{mode:?}, input of {} bytes",
                 input.len()
@@ -261,7 +254,7 @@ fn our_client_with_a_voprf_ts_server() {
     for mode in MODES {
         let key = key(mode, 2);
         let round = OurRound::blind(mode, key.public_key(), &inputs, &mut rng);
-        let response = peer.blind_evaluate(mode, &key, &round.request);
+        let response = peer.server("blindEvaluate", mode, &key, &round.request);
         let outputs = round.finish(&response).unwrap();
         for (output, input) in outputs.iter().zip(&inputs) {
             assert_eq!(*output, direct(mode, &key, input), "{mode:?}");
@@ -305,7 +298,7 @@ fn a_wrong_key_is_caught_both_ways() {
         let other = key(mode, 5);
 
         let round = OurRound::blind(mode, pinned.public_key(), &inputs, &mut rng);
-        let forged = peer.blind_evaluate(mode, &other, &round.request);
+        let forged = peer.server("blindEvaluate", mode, &other, &round.request);
         assert_eq!(round.finish(&forged), Err(Error::Verify), "{mode:?}");
 
         let (fin, request) = peer.blind(mode, pinned.public_key(), &inputs);
