@@ -3,8 +3,12 @@
 //!
 //! Each direction is exercised in all three modes with a batch: our client against a
 //! voprf-ts server, a voprf-ts client against our server, and both sides' direct
-//! `Evaluate`. Messages cross as bytes in the layout of spec/oprf.md §"Messages", so these
-//! tests also pin that layout to voprf-ts's `serialize`/`deserialize`.
+//! `Evaluate`. Messages cross as bytes in the layout of spec/oprf.md §3, so these tests
+//! also pin that layout to voprf-ts's `serialize`/`deserialize`.
+//!
+//! Then a whole quorumkey key server in JavaScript (`tests/interop/voprf-ts/keyserver.mjs`,
+//! written from spec/ alone on voprf-ts) enrolls and unlocks vaults, interchangeably with
+//! [`KeyServer`](quorumkey::keyserver::KeyServer).
 //!
 //! Needs Node.js ≥ 20 and the peer's package installed:
 //!
@@ -16,10 +20,15 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+mod common;
+
+use common::{Server, USER, two_of_three};
+use quorumkey::gate::{GateMode, GateResponse, ServerRequest};
 use quorumkey::oprf::{
     BlindedElement, Error, EvaluationRequest, EvaluationResponse, Mode, OprfClient, Output,
     PoprfClient, PublicKey, ServerKey, VoprfClient,
 };
+use quorumkey::vault::{Enrollment, KeyServerSetup, Unlock};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::{Value, json};
@@ -117,6 +126,34 @@ impl Peer {
             .iter()
             .map(|o| hex::decode(o.as_str().unwrap()).unwrap())
             .collect())
+    }
+}
+
+/// The JavaScript key server of `keyserver.mjs`, with master seed `seed`, serving USER.
+impl Peer {
+    /// Its public key for USER at `version` in `mode`.
+    fn gate_key(&mut self, seed: &[u8; 32], version: u32, mode: &GateMode) -> Vec<u8> {
+        let reply = self
+            .call(json!({
+                "op": "gateKey", "seed": hex::encode(seed), "user": hex::encode(USER),
+                "version": version, "mode": name(mode.mode()),
+            }))
+            .unwrap();
+        Self::hex_field(&reply, "pk")
+    }
+
+    /// Its answer to a gate request, with `active` the versions it keeps for USER.
+    fn gate(
+        &mut self,
+        seed: &[u8; 32],
+        active: &[u32],
+        request: &ServerRequest,
+    ) -> Result<GateResponse, String> {
+        let reply = self.call(json!({
+            "op": "gate", "seed": hex::encode(seed), "user": hex::encode(USER),
+            "versions": active, "request": hex::encode(request.request.to_bytes()),
+        }))?;
+        Ok(GateResponse::from_bytes(&Self::hex_field(&reply, "response")).unwrap())
     }
 }
 
@@ -308,5 +345,106 @@ fn a_wrong_key_is_caught_both_ways() {
                 .is_err(),
             "{mode:?}: voprf-ts accepted a proof under another key"
         );
+    }
+}
+
+/// A key server in JavaScript, written from spec/ on voprf-ts, serves real vaults: same
+/// per-user keys as [`KeyServer`](quorumkey::keyserver::KeyServer), enrollment through it,
+/// unlock through it and through ours, and it refuses an inactive key version.
+#[test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
+fn a_javascript_key_server_serves_vaults() {
+    let mut peer = Peer::start();
+    const SEED: u8 = 7;
+    let seed = [SEED; 32];
+    let ours = Server::new("keys.example", SEED);
+    let password: Option<&[u8]> = Some(b"1234");
+    for (i, mode) in [
+        GateMode::Voprf,
+        GateMode::Poprf {
+            info: b"vault gate".to_vec(),
+        },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // DeriveKeyPair(seed, user ‖ u32(version)) agrees.
+        assert_eq!(
+            peer.gate_key(&seed, 1, &mode),
+            ours.pin(1, &mode).public_key.to_bytes().to_vec()
+        );
+
+        // Enroll through the JavaScript server.
+        let mut rng = common::rng(20 + i as u64);
+        let setups = [KeyServerSetup {
+            holder: quorumkey::sharing::HolderId::new(2).unwrap(),
+            pin: ours.pin(1, &mode),
+            mode: mode.clone(),
+        }];
+        let (enrollment, requests) =
+            Enrollment::start(two_of_three(), &setups, password, &mut rng).unwrap();
+        let responses: Vec<GateResponse> = requests
+            .iter()
+            .map(|r| peer.gate(&seed, &[1], r).unwrap())
+            .collect();
+        let enrolled = enrollment.finish(&responses, &mut rng).unwrap();
+        let unit = enrolled
+            .vault
+            .seal_unit(b"vendor:acme", b"alice:hunter2", &mut rng)
+            .unwrap();
+
+        // Unlock through it, device share + capsule.
+        let (unlock, requests) = Unlock::start(
+            &enrolled.header,
+            &enrolled.device_shares,
+            &enrolled.capsules,
+            password,
+            &mut rng,
+        )
+        .unwrap();
+        assert!(
+            peer.gate(&seed, &[2], &requests[0]).is_err(),
+            "{mode:?}: an inactive key version was served"
+        );
+        let responses: Vec<Option<GateResponse>> = requests
+            .iter()
+            .map(|r| Some(peer.gate(&seed, &[1], r).unwrap()))
+            .collect();
+        let vault = unlock.finish(&responses, &mut rng).unwrap();
+        assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
+
+        // And through ours: the two servers are interchangeable.
+        let vault = common::unlock(
+            &enrolled.header,
+            &enrolled.device_shares,
+            &enrolled.capsules,
+            core::slice::from_ref(&ours),
+            password,
+            30 + i as u64,
+        )
+        .unwrap();
+        assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
+
+        // A vault enrolled through ours unlocks through the JavaScript server.
+        let enrolled = common::enroll(
+            two_of_three(),
+            core::slice::from_ref(&ours),
+            mode.clone(),
+            password,
+            40 + i as u64,
+        );
+        let (unlock, requests) = Unlock::start(
+            &enrolled.header,
+            &enrolled.device_shares,
+            &enrolled.capsules,
+            password,
+            &mut rng,
+        )
+        .unwrap();
+        let responses: Vec<Option<GateResponse>> = requests
+            .iter()
+            .map(|r| Some(peer.gate(&seed, &[1], r).unwrap()))
+            .collect();
+        assert!(unlock.finish(&responses, &mut rng).is_ok(), "{mode:?}");
     }
 }

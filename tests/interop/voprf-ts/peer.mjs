@@ -5,7 +5,10 @@
 //   {"op":"evaluate","mode":"voprf","sk":…,"info":…,"input":…}         -> {"output":…}
 //   {"op":"blind","mode":"voprf","pk":…,"inputs":[…]}                  -> {"finData":…,"request":…}
 //   {"op":"finalize","mode":"voprf","pk":…,"info":…,"finData":…,"response":…} -> {"outputs":[…]}
+//   {"op":"gate","seed":…,"user":…,"versions":[1],"request":…}         -> {"response":…}
+//   {"op":"gateKey","seed":…,"user":…,"version":1,"mode":"voprf"}       -> {"pk":…}
 //
+// The last two are the quorumkey key server of keyserver.mjs.
 // `mode` is "oprf", "voprf" or "poprf"; `info` is used in mode POPRF only. An error
 // (a failed proof, a malformed message) is replied as {"error":"…"}.
 import { createInterface } from 'node:readline';
@@ -13,8 +16,10 @@ import {
   Evaluation, EvaluationRequest, FinalizeData, Oprf,
   OPRFClient, OPRFServer, VOPRFClient, VOPRFServer, POPRFClient, POPRFServer,
 } from '@cloudflare/voprf-ts';
+import { evaluateGate, userKey } from './keyserver.mjs';
 
 const suite = Oprf.Suite.P256_SHA256;
+const MODES = { oprf: Oprf.Mode.OPRF, voprf: Oprf.Mode.VOPRF, poprf: Oprf.Mode.POPRF };
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
 const bytes = (text) => new Uint8Array(Buffer.from(text ?? '', 'hex'));
 
@@ -59,6 +64,14 @@ async function handle(m) {
       const evaluation = Evaluation.deserialize(suite, bytes(m.response));
       const outputs = await client(m.mode, bytes(m.pk)).finalize(finData, evaluation, ...infoArg(m));
       return { outputs: outputs.map(hex) };
+    }
+    case 'gate': {
+      const response = await evaluateGate(bytes(m.seed), bytes(m.user), m.versions, bytes(m.request));
+      return { response: hex(response) };
+    }
+    case 'gateKey': {
+      const { publicKey } = await userKey(bytes(m.seed), bytes(m.user), m.version, MODES[m.mode]);
+      return { pk: hex(publicKey) };
     }
     default:
       throw new Error(`unknown op ${m.op}`);
