@@ -554,7 +554,6 @@ fn policy() {
             &extended(&bytes),
             d(DecodeError::TrailingBytes { count: 1 }),
         );
-        let t = bytes[0];
         let count = bytes[1];
         // Threshold.
         reject(
@@ -684,8 +683,6 @@ fn policy() {
             &with(&bytes, key_id + 1, 0xc3),
             d(DecodeError::NotUtf8 { field: "key id" }),
         );
-        // Devices alone reach t: every holder a device would (labels unchanged, key ids gone).
-        let _ = t;
     }
     // A policy of two devices and a custodian at t = 2.
     let devices = Policy::builder(3)
