@@ -595,14 +595,7 @@ mod two_phase {
 /// server A's key (its master seed leaked) and the stolen device still has only two shares.
 #[test]
 fn one_key_servers_key_alone_changes_nothing() {
-    let servers = [Server::new("a.example", 1), Server::new("b.example", 2)];
-    let policy = Policy::builder(3)
-        .device(1, "laptop")
-        .key_server(2, "server A", "a.example")
-        .key_server(3, "server B", "b.example")
-        .custodian(4, "escrow")
-        .build()
-        .unwrap();
+    let (policy, servers) = three_of_four_two_servers();
     let enrolled = enroll(policy, &servers, GateMode::Voprf, None, 60);
     // The attacker runs its own copy of server A (same seed, no rate limit, no log); server B
     // is out of reach.

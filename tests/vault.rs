@@ -110,14 +110,7 @@ fn wrong_server_key_is_a_bad_proof() {
 
 #[test]
 fn three_of_four_with_two_servers_and_poprf_and_password() {
-    let servers = [Server::new("a.example", 1), Server::new("b.example", 2)];
-    let policy = Policy::builder(3)
-        .device(1, "laptop")
-        .key_server(2, "server A", "a.example")
-        .key_server(3, "server B", "b.example")
-        .custodian(4, "escrow")
-        .build()
-        .unwrap();
+    let (policy, servers) = three_of_four_two_servers();
     let mode = GateMode::poprf(b"vault gate").unwrap();
     let enrolled = enroll(policy, &servers, mode, Some(b"correct horse"), 12);
     let unit = enrolled.vault.seal_unit(b"u", b"x", &mut rng(13)).unwrap();
@@ -359,14 +352,7 @@ fn two_of_two_device_and_server() {
 
 #[test]
 fn one_server_down_in_three_of_four_changes_nothing() {
-    let servers = [Server::new("a.example", 1), Server::new("b.example", 2)];
-    let policy = Policy::builder(3)
-        .device(1, "laptop")
-        .key_server(2, "server A", "a.example")
-        .key_server(3, "server B", "b.example")
-        .custodian(4, "escrow")
-        .build()
-        .unwrap();
+    let (policy, servers) = three_of_four_two_servers();
     let enrolled = enroll(policy, &servers, GateMode::Voprf, None, 80);
     let unit = enrolled
         .vault

@@ -122,3 +122,18 @@ pub fn two_of_three() -> Policy {
         .build()
         .unwrap()
 }
+
+/// 3-of-4 {laptop, server A, server B, escrow}, with its two key servers.
+pub fn three_of_four_two_servers() -> (Policy, [Server; 2]) {
+    let policy = Policy::builder(3)
+        .device(1, "laptop")
+        .key_server(2, "server A", "a.example")
+        .key_server(3, "server B", "b.example")
+        .custodian(4, "escrow")
+        .build()
+        .unwrap();
+    (
+        policy,
+        [Server::new("a.example", 1), Server::new("b.example", 2)],
+    )
+}
