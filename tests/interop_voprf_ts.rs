@@ -22,13 +22,13 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 mod common;
 
-use common::{Server, USER, two_of_three};
+use common::{Server, USER, start_unlock, two_of_three};
 use quorumkey::gate::{GateMode, GateResponse, ServerRequest};
 use quorumkey::oprf::{
     BlindedElement, Error, EvaluationRequest, EvaluationResponse, Mode, OprfClient, Output,
     PoprfClient, PublicKey, ServerKey, VoprfClient,
 };
-use quorumkey::vault::{Enrolled, Enrollment, KeyServerSetup, Unlock, UnlockedVault};
+use quorumkey::vault::{Enrolled, Enrollment, KeyServerSetup, UnlockedVault};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::{Value, json};
@@ -358,13 +358,7 @@ fn unlock_through_js(
     password: Option<&[u8]>,
     rng: &mut ChaCha20Rng,
 ) -> Result<UnlockedVault, quorumkey::Error> {
-    let (unlock, requests) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        password,
-        rng,
-    )?;
+    let (unlock, requests) = start_unlock(enrolled, password, rng)?;
     let responses: Vec<Option<GateResponse>> = requests
         .iter()
         .map(|r| peer.gate(seed, active, r).ok())

@@ -328,14 +328,7 @@ fn key_rotation_reseals_and_deleting_the_old_version_shreds_unmigrated_capsules(
     assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
     // Even a server that still answers v1 requests with its v2 key fails the proof.
     let mut r = rng(46);
-    let (pending, requests) = quorumkey::vault::Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        None,
-        &mut r,
-    )
-    .unwrap();
+    let (pending, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let forged = {
         let bytes = requests[0].request.to_bytes();
         let mut patched = bytes.clone();

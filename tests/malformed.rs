@@ -18,7 +18,7 @@ use quorumkey::oprf::{self, EvaluationRequest, EvaluationResponse, Mode};
 use quorumkey::policy::{Policy, PolicyDecodeError, PolicyError};
 use quorumkey::sharing::{self, Commitments, HolderId, Share};
 use quorumkey::vault::{
-    Capsule, CardError, RecoveryKit, SealedUnit, ShareCard, Unlock, VaultHeader, VaultShare,
+    Capsule, CardError, RecoveryKit, SealedUnit, ShareCard, VaultHeader, VaultShare,
 };
 use serde_json::Value;
 
@@ -60,14 +60,7 @@ fn fuzz_fixture_objects(v0: &Value) -> (Vec<u8>, Vec<u8>) {
         .seal_unit(b"vendor:acme", b"alice / hunter2", &mut r)
         .unwrap();
     assert_eq!(hex::encode(unit.to_bytes()), v0["unit"]["bytes"]);
-    let (_, requests) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        None,
-        &mut r,
-    )
-    .unwrap();
+    let (_, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let response = server.answer(&requests[0], &mut r).unwrap().to_bytes();
     assert_eq!(hex::encode(&response), v0["unlock"]["responses"][0]);
     let mut g = rng(2);

@@ -18,7 +18,7 @@ use p256::elliptic_curve::PrimeField;
 use quorumkey::gate::{GateMode, GateResponse};
 use quorumkey::oprf::{Mode, ServerKey};
 use quorumkey::policy::Policy;
-use quorumkey::vault::{Enrollment, KeyServerSetup, RecoveryKit, Unlock};
+use quorumkey::vault::{Enrollment, KeyServerSetup, RecoveryKit};
 use serde_json::{Value, json};
 
 const CHECKED_IN: &str = include_str!("../spec/vectors/protocol.json");
@@ -57,14 +57,7 @@ fn scenario(
         .seal_unit(b"vendor:acme", b"alice / hunter2", &mut r)
         .unwrap();
 
-    let (unlock, unlock_requests) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        password,
-        &mut r,
-    )
-    .unwrap();
+    let (unlock, unlock_requests) = start_unlock(&enrolled, password, &mut r).unwrap();
     let unlock_responses: Vec<Option<GateResponse>> = unlock_requests
         .iter()
         .map(|q| server.answer(q, &mut r).ok())

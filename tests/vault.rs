@@ -7,9 +7,7 @@ use common::*;
 use quorumkey::Error;
 use quorumkey::gate::{GateMode, GateResponse};
 use quorumkey::policy::Policy;
-use quorumkey::vault::{
-    Capsule, KeyServerSetup, SealedUnit, ShareCard, Unlock, VaultHeader, VaultShare,
-};
+use quorumkey::vault::{Capsule, KeyServerSetup, SealedUnit, ShareCard, VaultHeader, VaultShare};
 
 #[test]
 fn two_of_three_device_and_server_unlock_and_open_units() {
@@ -241,23 +239,9 @@ fn replayed_response_for_another_request_fails() {
     let servers = [Server::new("keys.example", 7)];
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 40);
     let mut r = rng(41);
-    let (_first, requests1) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        None,
-        &mut r,
-    )
-    .unwrap();
+    let (_first, requests1) = start_unlock(&enrolled, None, &mut r).unwrap();
     let old = servers[0].answer(&requests1[0], &mut r).unwrap();
-    let (second, _requests2) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        None,
-        &mut r,
-    )
-    .unwrap();
+    let (second, _requests2) = start_unlock(&enrolled, None, &mut r).unwrap();
     let err = second.finish(&[Some(old)], &mut r).unwrap_err();
     assert_eq!(
         err,
@@ -298,14 +282,7 @@ fn unknown_key_version_is_refused_by_the_server() {
     let servers = [Server::new("keys.example", 7)];
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 60);
     let mut r = rng(61);
-    let (_u, requests) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        None,
-        &mut r,
-    )
-    .unwrap();
+    let (_u, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let err = servers[0]
         .server
         .evaluate(USER, &[2], &requests[0].request.to_bytes(), &mut r)
@@ -407,14 +384,7 @@ fn every_truncation_and_extension_is_refused() {
         .seal_unit(b"unit", b"data", &mut rng(91))
         .unwrap();
     let mut r = rng(92);
-    let (_u, requests) = Unlock::start(
-        &enrolled.header,
-        &enrolled.device_shares,
-        &enrolled.capsules,
-        None,
-        &mut r,
-    )
-    .unwrap();
+    let (_u, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let response = servers[0].answer(&requests[0], &mut r).unwrap();
     type Decoder = fn(&[u8]) -> bool;
     let objects: Vec<(&str, Vec<u8>, Decoder)> = vec![

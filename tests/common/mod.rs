@@ -114,6 +114,21 @@ pub fn unlock(
     unlock.finish(&responses, &mut rng)
 }
 
+/// `Unlock::start` with what an enrolled device keeps: the header, its shares, the capsules.
+pub fn start_unlock(
+    enrolled: &Enrolled,
+    password: Option<&[u8]>,
+    rng: &mut ChaCha20Rng,
+) -> Result<(Unlock, Vec<ServerRequest>), Error> {
+    Unlock::start(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        password,
+        rng,
+    )
+}
+
 pub fn two_of_three() -> Policy {
     Policy::builder(2)
         .device(1, "phone")
