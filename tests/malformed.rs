@@ -241,6 +241,40 @@ fn reject<T, E: PartialEq + std::fmt::Debug>(
     assert_eq!(decode(bytes).err(), Some(want), "case: {name}");
 }
 
+/// A short text field whose length byte is at `at`: a length of 0, of `max + 1` and of 255,
+/// then a first byte that cannot start UTF-8 text (a continuation byte, a lead byte
+/// followed by ASCII, and the never-valid `fe`, `ff`), each with its exact error.
+fn text_field_cases<T, E: PartialEq + std::fmt::Debug>(
+    decode: impl Fn(&[u8]) -> Result<T, E>,
+    bytes: &[u8],
+    at: usize,
+    field: &'static str,
+    max: usize,
+    wrap: impl Fn(DecodeError) -> E,
+) {
+    let too_long = u8::try_from(max + 1).unwrap();
+    for length in [0, too_long, 0xff] {
+        reject(
+            &format!("{field} of {length} bytes"),
+            &decode,
+            &with(bytes, at, length),
+            wrap(DecodeError::FieldLength {
+                field,
+                length: usize::from(length),
+                max,
+            }),
+        );
+    }
+    for byte in [0x80, 0xc3, 0xfe, 0xff] {
+        reject(
+            &format!("{field} starting {byte:02x}"),
+            &decode,
+            &with(bytes, at + 1, byte),
+            wrap(DecodeError::NotUtf8 { field }),
+        );
+    }
+}
+
 /// Checks that `decode` accepts `bytes` (a valid baseline or a documented leniency).
 #[track_caller]
 fn accept<T, E: std::fmt::Debug>(name: &str, decode: impl Fn(&[u8]) -> Result<T, E>, bytes: &[u8]) {
@@ -626,56 +660,9 @@ fn policy() {
                 }),
             );
         }
-        // Label: empty, oversize, not UTF-8.
-        let label = first_id + 2;
-        reject(
-            "empty label",
-            decode,
-            &with(&bytes, label, 0),
-            d(DecodeError::FieldLength {
-                field: "holder label",
-                length: 0,
-                max: 32,
-            }),
-        );
-        reject(
-            "label of 33 bytes",
-            decode,
-            &with(&bytes, label, 33),
-            d(DecodeError::FieldLength {
-                field: "holder label",
-                length: 33,
-                max: 32,
-            }),
-        );
-        reject(
-            "label not UTF-8",
-            decode,
-            &with(&bytes, label + 1, 0xff),
-            d(DecodeError::NotUtf8 {
-                field: "holder label",
-            }),
-        );
-        // Key id of the first key-server holder: empty, oversize, not UTF-8.
-        let key_id = at(&fields, "key id");
-        for (len, name) in [(0u8, "empty key id"), (65, "key id of 65 bytes")] {
-            reject(
-                name,
-                decode,
-                &with(&bytes, key_id, len),
-                d(DecodeError::FieldLength {
-                    field: "key id",
-                    length: len as usize,
-                    max: 64,
-                }),
-            );
-        }
-        reject(
-            "key id not UTF-8",
-            decode,
-            &with(&bytes, key_id + 1, 0xc3),
-            d(DecodeError::NotUtf8 { field: "key id" }),
-        );
+        // Label and key id of the first key-server holder: lengths, not UTF-8.
+        text_field_cases(decode, &bytes, first_id + 2, "holder label", 32, d);
+        text_field_cases(decode, &bytes, at(&fields, "key id"), "key id", 64, d);
     }
     // A policy of two devices and a custodian at t = 2.
     let devices = Policy::builder(3)
@@ -1162,25 +1149,7 @@ fn capsule() {
                     value: 0,
                 }),
             );
-            let key_id = at(&fields, "key id");
-            for len in [0u8, 65, 0xff] {
-                reject(
-                    "key id length",
-                    decode,
-                    &with(&bytes, key_id, len),
-                    e(DecodeError::FieldLength {
-                        field: "key id",
-                        length: len as usize,
-                        max: 64,
-                    }),
-                );
-            }
-            reject(
-                "key id not UTF-8",
-                decode,
-                &with(&bytes, key_id + 1, 0x80),
-                e(DecodeError::NotUtf8 { field: "key id" }),
-            );
+            text_field_cases(decode, &bytes, at(&fields, "key id"), "key id", 64, &e);
             let pk = at(&fields, "server key");
             for (name, element, error) in bad_elements(&bytes[pk..pk + 33]) {
                 reject(
@@ -1304,26 +1273,13 @@ fn unit_cases(name: &str, bytes: &[u8]) {
         e(DecodeError::TrailingBytes { count: 1 }),
     );
     if bytes[gate] == 1 {
-        let key_id = at(&fields, "gate key id");
-        for len in [0u8, 65] {
-            reject(
-                "gate key id length",
-                decode,
-                &with(bytes, key_id, len),
-                e(DecodeError::FieldLength {
-                    field: "gate key id",
-                    length: len as usize,
-                    max: 64,
-                }),
-            );
-        }
-        reject(
-            "gate key id not UTF-8",
+        text_field_cases(
             decode,
-            &with(bytes, key_id + 1, 0xfe),
-            e(DecodeError::NotUtf8 {
-                field: "gate key id",
-            }),
+            bytes,
+            at(&fields, "gate key id"),
+            "gate key id",
+            64,
+            &e,
         );
         let pk = at(&fields, "gate server key");
         for (case, element, error) in bad_elements(&bytes[pk..pk + 33]) {
