@@ -1321,34 +1321,39 @@ fn sealed_unit() {
 
 // -- gate request / response, OPRF messages ---------------------------------------------------
 
+/// What every RFC 9497 batch message shares: the valid bytes accepted, every truncation,
+/// one byte more, and a count of 0, 257 and 0xffff. Returns the encoded count.
+fn oprf_batch_cases<T>(
+    name: &str,
+    decode: impl Fn(&[u8]) -> Result<T, oprf::Error>,
+    bytes: &[u8],
+) -> usize {
+    use oprf::Error as O;
+    accept(name, &decode, bytes);
+    truncations(name, &decode, bytes, &vec![O::Truncated; bytes.len()]);
+    reject(name, &decode, &extended(bytes), O::TrailingBytes);
+    for (case, count, error) in [
+        ("count 0", 0u16, O::EmptyBatch),
+        ("count 257", 257, O::BatchTooLarge),
+        ("count 0xffff", 0xffff, O::BatchTooLarge),
+    ] {
+        reject(
+            case,
+            &decode,
+            &splice(bytes, 0, &count.to_be_bytes()),
+            error,
+        );
+    }
+    usize::from(u16::from_be_bytes([bytes[0], bytes[1]]))
+}
+
 fn oprf_request_cases<T>(
     name: &str,
     decode: impl Fn(&[u8]) -> Result<T, oprf::Error>,
     bytes: &[u8],
 ) {
     use oprf::Error as O;
-    accept(name, &decode, bytes);
-    truncations(name, &decode, bytes, &vec![O::Truncated; bytes.len()]);
-    reject(name, &decode, &extended(bytes), O::TrailingBytes);
-    let count = u16::from_be_bytes([bytes[0], bytes[1]]);
-    reject(
-        "count 0",
-        &decode,
-        &splice(bytes, 0, &[0, 0]),
-        O::EmptyBatch,
-    );
-    reject(
-        "count 257",
-        &decode,
-        &splice(bytes, 0, &257u16.to_be_bytes()),
-        O::BatchTooLarge,
-    );
-    reject(
-        "count 0xffff",
-        &decode,
-        &splice(bytes, 0, &[0xff, 0xff]),
-        O::BatchTooLarge,
-    );
+    let count = oprf_batch_cases(name, &decode, bytes) as u16;
     reject(
         "count + 1",
         &decode,
@@ -1379,22 +1384,7 @@ fn oprf_response_cases<T>(
     bytes: &[u8],
 ) {
     use oprf::Error as O;
-    accept(name, &decode, bytes);
-    truncations(name, &decode, bytes, &vec![O::Truncated; bytes.len()]);
-    reject(name, &decode, &extended(bytes), O::TrailingBytes);
-    let count = u16::from_be_bytes([bytes[0], bytes[1]]) as usize;
-    reject(
-        "count 0",
-        &decode,
-        &splice(bytes, 0, &[0, 0]),
-        O::EmptyBatch,
-    );
-    reject(
-        "count 257",
-        &decode,
-        &splice(bytes, 0, &257u16.to_be_bytes()),
-        O::BatchTooLarge,
-    );
+    let count = oprf_batch_cases(name, &decode, bytes);
     // One element more than encoded: the mode byte and proof are read as an element's bytes,
     // and the rest is too short for mode + proof.
     let shifted = bytes[2 + 33 * (count + 1)];
