@@ -54,6 +54,17 @@ pub enum DecodeError {
         /// The field.
         field: &'static str,
     },
+    /// A number in `field` is outside the range the format allows.
+    OutOfRange {
+        /// The field.
+        field: &'static str,
+        /// The value found.
+        value: u32,
+        /// The least value allowed.
+        min: u32,
+        /// The largest value allowed.
+        max: u32,
+    },
     /// A scalar or group element in `field` was malformed.
     Element {
         /// The field.
@@ -75,7 +86,10 @@ impl core::fmt::Display for DecodeError {
                     "object type {found:#04x} where {expected:#04x} was expected"
                 )
             }
-            Self::UnknownVersion(v) => write!(f, "unknown format version {v}"),
+            Self::UnknownVersion(v) => write!(
+                f,
+                "format version {v} is not supported; this implementation reads version {FORMAT_VERSION}"
+            ),
             Self::UnknownSuite(s) => write!(f, "unknown suite id {s}"),
             Self::UnknownValue { field, value } => {
                 write!(f, "field `{field}` has unknown value {value:#04x}")
@@ -84,6 +98,12 @@ impl core::fmt::Display for DecodeError {
                 write!(f, "field `{field}` has length {length}; allowed 1..={max}")
             }
             Self::NotUtf8 { field } => write!(f, "field `{field}` is not valid UTF-8"),
+            Self::OutOfRange {
+                field,
+                value,
+                min,
+                max,
+            } => write!(f, "field `{field}` is {value}; allowed {min}..={max}"),
             Self::Element { field, error } => write!(f, "field `{field}`: {error}"),
         }
     }
@@ -151,6 +171,39 @@ impl<'a> Reader<'a> {
         core::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8 { field })
     }
 
+    /// A [`Short`] field of `1..=MAX` bytes.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn short<const MAX: usize>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Short<MAX>, DecodeError> {
+        Short::new(field, self.short_bytes(field, MAX)?)
+    }
+
+    /// A [`ShortText`] field of `1..=MAX` bytes of UTF-8.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn text<const MAX: usize>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<ShortText<MAX>, DecodeError> {
+        ShortText::new(field, self.short_text(field, MAX)?)
+    }
+
+    /// A `u64`, big-endian.
+    pub(crate) fn u64(&mut self, field: &'static str) -> Result<u64, DecodeError> {
+        Ok(u64::from_be_bytes(self.array(field)?))
+    }
+
+    /// A flag byte: `00` is `false`, `01` is `true`, anything else is
+    /// [`DecodeError::UnknownValue`].
+    pub(crate) fn flag(&mut self, field: &'static str) -> Result<bool, DecodeError> {
+        match self.u8(field)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            value => Err(DecodeError::UnknownValue { field, value }),
+        }
+    }
+
     /// Everything that is left.
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         core::mem::take(&mut self.rest)
@@ -178,25 +231,98 @@ pub(crate) fn check_len(field: &'static str, len: usize, max: usize) -> Result<(
 }
 
 #[cfg(feature = "alloc")]
-pub(crate) use writer::*;
+pub use short::{Short, ShortText};
 
 #[cfg(feature = "alloc")]
-mod writer {
+mod short {
+    use alloc::string::String;
     use alloc::vec::Vec;
 
-    /// Appends `bytes` behind a one-byte length. The caller guarantees `len ≤ 255`
-    /// (every such field is validated on construction).
-    pub(crate) fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {
-        let len = u8::try_from(bytes.len()).unwrap_or(u8::MAX);
-        out.push(len);
-        out.extend_from_slice(bytes.get(..usize::from(len)).unwrap_or(bytes));
+    use super::{DecodeError, check_len};
+
+    /// A byte string of `1..=MAX` bytes (`MAX ≤ 255`): what a one-byte length prefix frames.
+    ///
+    /// The length is checked when the value is made, so writing it can neither fail nor
+    /// truncate: there is no other way to put a short field on the wire.
+    #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub struct Short<const MAX: usize>(Vec<u8>);
+
+    impl<const MAX: usize> Short<MAX> {
+        const FITS_ONE_BYTE: () = assert!(MAX >= 1 && MAX <= 255);
+
+        /// Checks `1 ≤ len ≤ MAX`; [`DecodeError::FieldLength`] names `field` otherwise.
+        pub fn new(field: &'static str, bytes: &[u8]) -> Result<Self, DecodeError> {
+            let () = Self::FITS_ONE_BYTE;
+            check_len(field, bytes.len(), MAX)?;
+            Ok(Self(bytes.to_vec()))
+        }
+
+        /// The bytes.
+        pub fn as_bytes(&self) -> &[u8] {
+            &self.0
+        }
+
+        /// Appends `u8(len) ‖ bytes`.
+        pub(crate) fn put(&self, out: &mut Vec<u8>) {
+            put_framed(out, &self.0);
+        }
+    }
+
+    impl<const MAX: usize> core::fmt::Debug for Short<MAX> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("0x")?;
+            crate::group::write_hex(f, &self.0)
+        }
+    }
+
+    /// A UTF-8 string of `1..=MAX` bytes (`MAX ≤ 255`), framed like [`Short`].
+    #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub struct ShortText<const MAX: usize>(String);
+
+    impl<const MAX: usize> ShortText<MAX> {
+        const FITS_ONE_BYTE: () = assert!(MAX >= 1 && MAX <= 255);
+
+        /// Checks `1 ≤ len ≤ MAX` bytes; [`DecodeError::FieldLength`] names `field` otherwise.
+        pub fn new(field: &'static str, text: &str) -> Result<Self, DecodeError> {
+            let () = Self::FITS_ONE_BYTE;
+            check_len(field, text.len(), MAX)?;
+            Ok(Self(String::from(text)))
+        }
+
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+
+        /// Appends `u8(len) ‖ UTF-8 bytes`.
+        pub(crate) fn put(&self, out: &mut Vec<u8>) {
+            put_framed(out, self.0.as_bytes());
+        }
+    }
+
+    impl<const MAX: usize> core::fmt::Debug for ShortText<MAX> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            core::fmt::Debug::fmt(&self.0, f)
+        }
+    }
+
+    /// `u8(len) ‖ bytes` for a length the caller's type keeps in `1..=255`.
+    fn put_framed(out: &mut Vec<u8>, bytes: &[u8]) {
+        let mut len = [0u8; 1];
+        // Both callers hold at most 255 bytes by construction (FITS_ONE_BYTE, `new`).
+        if let (Ok(l), Some(slot)) = (u8::try_from(bytes.len()), len.first_mut()) {
+            *slot = l;
+        }
+        out.extend_from_slice(&len);
+        out.extend_from_slice(bytes);
     }
 }
 
 /// The two magic bytes that open every quorumkey object.
 pub const MAGIC: [u8; 2] = *b"QK";
-/// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+/// The format version this crate writes and reads. Version 1 objects are refused with
+/// [`DecodeError::UnknownVersion`]`(1)`.
+pub const FORMAT_VERSION: u8 = 2;
 
 /// The kind of object an encoding holds: the fourth byte of every object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -217,6 +343,16 @@ pub enum ObjectType {
     GateResponse = 0x06,
     /// A recovery kit.
     RecoveryKit = 0x07,
+    /// A key server's list of a user's public keys and password-guard state.
+    KeySet = 0x08,
+    /// A client's request to turn on the guess-limited password factor.
+    PasswordSetup = 0x09,
+    /// A client's proof of a successful unlock (resets the guess counter).
+    UnlockProof = 0x0A,
+    /// A client's replacement of its unlock tag (after a rekey).
+    TagChange = 0x0B,
+    /// A key server's per-user record (secret: kept in the server's database).
+    UserRecord = 0x0C,
 }
 
 /// Reads and checks `QK ‖ version ‖ type`.

@@ -3,6 +3,7 @@
 use crate::codec::DecodeError;
 use crate::policy::{PolicyDecodeError, PolicyError};
 use crate::sharing::{self, HolderId, HolderSet};
+use crate::gate::Purpose;
 use crate::vault::CardError;
 
 /// Why a vault operation failed.
@@ -167,6 +168,111 @@ pub enum Error {
         /// The key-server holder.
         holder: HolderId,
     },
+    /// A request carries more elements than its purpose allows (a password-capsule request
+    /// is one guess: one element).
+    ElementBudget {
+        /// The purpose of the request.
+        purpose: Purpose,
+        /// The most elements allowed.
+        max: usize,
+        /// The elements found.
+        found: usize,
+    },
+    /// Argon2id parameters outside the accepted range (below the floor of 19 MiB and 2
+    /// passes, or above the ceiling).
+    PasswordParams {
+        /// Memory in KiB.
+        memory_kib: u32,
+        /// Passes.
+        iterations: u32,
+        /// Lanes.
+        lanes: u8,
+    },
+    /// Argon2id could not run (its memory could not be allocated).
+    PasswordStretch,
+    /// A password capsule did not open: the password is wrong (or the capsule was tampered
+    /// with). Deliberately opaque beyond that.
+    WrongPassword {
+        /// The key-server holder.
+        holder: HolderId,
+        /// Guesses the key server has left before it burns the password key, as it said.
+        guesses_remaining: Option<u8>,
+    },
+    /// The user has no record at this key server (create one with
+    /// [`crate::keyserver::Operation::AddKeyVersion`]).
+    NoRecord,
+    /// The user already has the most key versions allowed; drop an old one first.
+    TooManyKeyVersions {
+        /// The limit.
+        max: usize,
+    },
+    /// The newest key version cannot be dropped.
+    NewestKeyVersion {
+        /// The version.
+        version: u32,
+    },
+    /// A master-seed generation the key server does not have.
+    UnknownGeneration {
+        /// The generation.
+        generation: u32,
+    },
+    /// The password factor is already on for this user (and not burned).
+    PasswordAlreadySet,
+    /// The password factor is not on for this user.
+    PasswordNotSet,
+    /// The user's password keys were destroyed after too many guesses without a proven
+    /// unlock. Capsules sealed under them can never open; unlock with other holders and set
+    /// a new password.
+    PasswordBurned,
+    /// The unlock tag shown does not match the one registered.
+    UnlockTagMismatch,
+    /// A password setup asks for more guesses than the key server allows.
+    MaxGuesses {
+        /// Guesses asked for.
+        requested: u8,
+        /// The key server's limit.
+        limit: u8,
+    },
+    /// [`crate::keyserver::Outcome::release`] was given a record other than the update
+    /// (the update was not stored): the response is withheld.
+    RecordNotStored,
+    /// A capsule's key is not among the trusted keys given to the unlock (its pin came from
+    /// untrusted storage).
+    UntrustedKey {
+        /// The key-server holder.
+        holder: HolderId,
+    },
+    /// The header is not the one the caller trusts (its digest differs).
+    UntrustedHeader,
+    /// A change (re-seal, refresh, revoke) names a key version that is not newer than the
+    /// one in use: rotation and revocation only move forward.
+    KeyVersionNotNewer {
+        /// The key-server holder.
+        holder: HolderId,
+        /// The version in use.
+        current: u32,
+        /// The version asked for.
+        requested: u32,
+    },
+    /// The header given is not the vault's current one (another epoch or dealing).
+    StaleHeader {
+        /// The header's epoch.
+        found: u32,
+        /// The epoch of the vault in hand.
+        expected: u32,
+    },
+    /// An object names a key server (key id) other than the policy's holder does.
+    KeyIdMismatch {
+        /// The holder.
+        holder: HolderId,
+    },
+    /// Storage served an older version of a unit than the client last saw.
+    UnitRollback {
+        /// The version served.
+        found: u32,
+        /// The latest version the client recorded.
+        expected: u32,
+    },
 }
 
 impl Error {
@@ -204,6 +310,82 @@ impl Error {
         Self::Decode {
             object: "gate response",
             error,
+        }
+    }
+    pub(crate) fn record(error: DecodeError) -> Self {
+        Self::Decode {
+            object: "user record",
+            error,
+        }
+    }
+    pub(crate) fn key_set(error: DecodeError) -> Self {
+        Self::Decode {
+            object: "key set",
+            error,
+        }
+    }
+
+    /// A stable, machine-readable name for the error's kind (`snake_case`), the same in
+    /// every binding and in the key server's HTTP error bodies (`spec/http-api.md` §4).
+    /// Codes are never reused or renamed.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode { .. } => "malformed",
+            Self::PolicyDecode(_) | Self::Policy(_) => "invalid_policy",
+            Self::Sharing(_) => "invalid_sharing",
+            Self::Oprf(crate::oprf::Error::EmptyBatch | crate::oprf::Error::BatchTooLarge) => {
+                "batch_size"
+            }
+            Self::Oprf(_) => "malformed",
+            Self::Card(_) => "invalid_card",
+            Self::CommitmentCount { .. } => "malformed",
+            Self::WrongVault { .. } | Self::OtherVault { .. } => "wrong_vault",
+            Self::StaleEpoch { .. } => "stale_epoch",
+            Self::HeaderMismatch { .. } => "header_mismatch",
+            Self::UnknownHolder(_) => "unknown_holder",
+            Self::WrongHolderKind(_) => "wrong_holder_kind",
+            Self::DuplicateHolder(_) => "duplicate_holder",
+            Self::BadProof { .. } => "bad_proof",
+            Self::CapsuleOpen { .. } => "capsule_open",
+            Self::UnexpectedResponse { .. } => "unexpected_response",
+            Self::NotEnoughShares { .. } => "not_enough_shares",
+            Self::InvalidShares { .. } => "invalid_shares",
+            Self::UnitOpen => "unit_open",
+            Self::UnitGate => "unit_gate",
+            Self::UnitGateRefused => "unit_gate_refused",
+            Self::UnitGateProof => "unit_gate_proof",
+            Self::UnitTooLarge { .. } => "unit_too_large",
+            Self::UnitIdLength { .. } => "unit_id_length",
+            Self::InfoLength { .. } => "info_length",
+            Self::PasswordLength { .. } => "password_length",
+            Self::PasswordPresence { .. } => "password_presence",
+            Self::UnknownKeyVersion { .. } => "unknown_key_version",
+            Self::UserIdLength { .. } => "user_id_length",
+            Self::MissingResponse { .. } => "missing_response",
+            Self::ResponseCount { .. } => "response_count",
+            Self::EpochExhausted => "epoch_exhausted",
+            Self::KeyDerivation => "key_derivation",
+            Self::MissingPin { .. } => "missing_pin",
+            Self::ElementBudget { .. } => "element_budget",
+            Self::PasswordParams { .. } => "password_params",
+            Self::PasswordStretch => "password_stretch",
+            Self::WrongPassword { .. } => "wrong_password",
+            Self::NoRecord => "no_record",
+            Self::TooManyKeyVersions { .. } => "too_many_key_versions",
+            Self::NewestKeyVersion { .. } => "newest_key_version",
+            Self::UnknownGeneration { .. } => "unknown_generation",
+            Self::PasswordAlreadySet => "password_already_set",
+            Self::PasswordNotSet => "password_not_set",
+            Self::PasswordBurned => "password_burned",
+            Self::UnlockTagMismatch => "unlock_tag_mismatch",
+            Self::MaxGuesses { .. } => "max_guesses",
+            Self::RecordNotStored => "record_not_stored",
+            Self::UntrustedKey { .. } => "untrusted_key",
+            Self::UntrustedHeader => "untrusted_header",
+            Self::KeyVersionNotNewer { .. } => "key_version_not_newer",
+            Self::StaleHeader { .. } => "stale_header",
+            Self::KeyIdMismatch { .. } => "key_id_mismatch",
+            Self::UnitRollback { .. } => "unit_rollback",
         }
     }
 }
@@ -329,6 +511,84 @@ impl core::fmt::Display for Error {
             Self::MissingPin { holder } => {
                 write!(f, "no pinned key for key server {holder}")
             }
+            Self::ElementBudget {
+                purpose,
+                max,
+                found,
+            } => write!(
+                f,
+                "{found} elements in a {} request; at most {max}",
+                purpose.name()
+            ),
+            Self::PasswordParams {
+                memory_kib,
+                iterations,
+                lanes,
+            } => write!(
+                f,
+                "Argon2id parameters m={memory_kib} KiB, t={iterations}, p={lanes} are outside \
+                 the accepted range (at least m=19456, t=2)"
+            ),
+            Self::PasswordStretch => f.write_str("Argon2id could not allocate its memory"),
+            Self::WrongPassword {
+                holder,
+                guesses_remaining,
+            } => match guesses_remaining {
+                Some(left) => write!(
+                    f,
+                    "wrong password for key server {holder}; {left} guesses remaining"
+                ),
+                None => write!(f, "wrong password for key server {holder}"),
+            },
+            Self::NoRecord => f.write_str("the user has no record at this key server"),
+            Self::TooManyKeyVersions { max } => {
+                write!(f, "the user already has {max} key versions; drop an old one")
+            }
+            Self::NewestKeyVersion { version } => {
+                write!(f, "key version {version} is the newest and cannot be dropped")
+            }
+            Self::UnknownGeneration { generation } => {
+                write!(f, "master-seed generation {generation} is not known")
+            }
+            Self::PasswordAlreadySet => f.write_str("the password factor is already on"),
+            Self::PasswordNotSet => f.write_str("the password factor is not on for this user"),
+            Self::PasswordBurned => f.write_str(
+                "the password keys were destroyed after too many guesses; unlock with other \
+                 holders and set a new password",
+            ),
+            Self::UnlockTagMismatch => f.write_str("the unlock tag does not match"),
+            Self::MaxGuesses { requested, limit } => write!(
+                f,
+                "{requested} guesses asked for; this key server allows 1..={limit}"
+            ),
+            Self::RecordNotStored => {
+                f.write_str("the record update was not stored; the response is withheld")
+            }
+            Self::UntrustedKey { holder } => write!(
+                f,
+                "the key pinned in the capsule of key server {holder} is not a trusted key"
+            ),
+            Self::UntrustedHeader => f.write_str("the vault header is not the trusted one"),
+            Self::KeyVersionNotNewer {
+                holder,
+                current,
+                requested,
+            } => write!(
+                f,
+                "key server {holder}: key version {requested} is not newer than {current}"
+            ),
+            Self::StaleHeader { found, expected } => write!(
+                f,
+                "the header is at epoch {found}; the vault in hand is at epoch {expected}"
+            ),
+            Self::KeyIdMismatch { holder } => write!(
+                f,
+                "object names another key server than holder {holder} of the policy"
+            ),
+            Self::UnitRollback { found, expected } => write!(
+                f,
+                "unit version {found} is older than the latest seen ({expected})"
+            ),
         }
     }
 }

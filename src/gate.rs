@@ -1,12 +1,15 @@
-//! Gates: the blind RFC 9497 evaluation that opens a capsule, and the messages a client and
-//! a key server exchange for it.
+//! Gates: the blind RFC 9497 evaluation that opens a capsule or a gated unit, and the
+//! messages a client and a key server exchange for it.
 //!
-//! A gate's OPRF input is a public 32-byte *gate input* kept in the capsule, optionally
-//! followed by a password digest (see [`oprf_input`]). The key server evaluates it blindly in
-//! mode VOPRF, or POPRF with a public `info` label, and proves with a DLEQ proof that it used
-//! the key whose public part the client pinned. Base mode OPRF is never used: an
-//! unverifiable answer would let a server that lies go unnoticed until a capsule fails.
-//! See `spec/protocol.md` §"Gates" and `spec/wire-format.md` §"Gate request".
+//! A gate's OPRF input is a public 32-byte *gate input* kept in the capsule (or unit),
+//! optionally followed by the user's password stretched with Argon2id (see [`oprf_input`]).
+//! The key server evaluates it blindly in mode VOPRF, or POPRF with a public `info` label,
+//! under the key of the request's [`Purpose`], and proves with a DLEQ proof that it used the
+//! key the client pinned. Base mode OPRF is never used: an unverifiable answer would let a
+//! server that lies go unnoticed until a capsule fails.
+//!
+//! See `spec/protocol.md` §3.4 (capsules), §6 (the password factor) and
+//! `spec/wire-format.md` §7 (gate request and response).
 
 use alloc::vec::Vec;
 
@@ -14,10 +17,10 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::codec::{self, DecodeError, ObjectType, Reader};
-use crate::kdf;
+use crate::codec::{self, DecodeError, ObjectType, Reader, Short};
 use crate::oprf::{
-    self, EvaluationRequest, EvaluationResponse, Mode, Output, PoprfClient, PublicKey, VoprfClient,
+    self, EvaluationRequest, EvaluationResponse, MAX_BATCH, Mode, Output, PoprfClient, PublicKey,
+    VoprfClient,
 };
 
 /// Length of a gate input.
@@ -26,36 +29,102 @@ pub const GATE_INPUT_LEN: usize = 32;
 pub const MAX_INFO_LEN: usize = 255;
 /// The longest password (or PIN) a gate takes, in bytes.
 pub const MAX_PASSWORD_LEN: usize = 1024;
+/// Length of a password after Argon2id stretching.
+pub const STRETCHED_PASSWORD_LEN: usize = 32;
+
+/// What a key-server key is for. Every purpose has its own key (RFC 9497 `DeriveKeyPair`
+/// binds it), and a request names its purpose, so no request for one purpose is ever
+/// answered with another purpose's key. See `spec/protocol.md` §3.6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Purpose {
+    /// A capsule without a password: any number of elements per request.
+    Capsule = 0x01,
+    /// A capsule behind the user's password: **one element per request, and every request
+    /// is a counted guess** (the key server's guess counter, burned after `max_guesses`).
+    PasswordCapsule = 0x02,
+    /// A per-unit gate: any number of elements per request.
+    UnitGate = 0x03,
+}
+
+impl Purpose {
+    /// Every purpose, in byte order.
+    pub const ALL: [Self; 3] = [Self::Capsule, Self::PasswordCapsule, Self::UnitGate];
+
+    /// The purpose's byte.
+    pub fn to_byte(self) -> u8 {
+        self as u8
+    }
+
+    /// Parses a purpose byte.
+    pub fn from_byte(byte: u8) -> Result<Self, DecodeError> {
+        match byte {
+            0x01 => Ok(Self::Capsule),
+            0x02 => Ok(Self::PasswordCapsule),
+            0x03 => Ok(Self::UnitGate),
+            value => Err(DecodeError::UnknownValue {
+                field: "purpose",
+                value,
+            }),
+        }
+    }
+
+    /// The most elements one request of this purpose may carry: 1 for
+    /// [`Purpose::PasswordCapsule`] (one request, one guess), [`MAX_BATCH`] otherwise.
+    pub fn element_budget(self) -> usize {
+        match self {
+            Self::PasswordCapsule => 1,
+            Self::Capsule | Self::UnitGate => MAX_BATCH,
+        }
+    }
+
+    /// A short stable name (`capsule`, `password_capsule`, `unit_gate`), for logs and
+    /// metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Capsule => "capsule",
+            Self::PasswordCapsule => "password_capsule",
+            Self::UnitGate => "unit_gate",
+        }
+    }
+}
+
+/// A POPRF gate's public label: 1..=255 bytes, bound into the output and shown to the key
+/// server (and its audit log). Made only through [`GateMode::poprf`], so it always fits
+/// its wire field.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Info(Short<MAX_INFO_LEN>);
+
+impl Info {
+    /// The label's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
 
 /// How a gate is evaluated: VOPRF, or POPRF with a public label bound into the output.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum GateMode {
     /// RFC 9497 VOPRF: the server learns nothing about what it evaluates.
     Voprf,
-    /// RFC 9497 POPRF: `info` (1..=255 bytes) is public, bound into the output, and shown
-    /// to the server (and its audit log).
-    Poprf {
-        /// The public label.
-        info: Vec<u8>,
-    },
+    /// RFC 9497 POPRF: the label is public, bound into the output, and shown to the server.
+    /// Build it with [`GateMode::poprf`].
+    Poprf(Info),
 }
 
 impl GateMode {
-    /// A POPRF gate with label `info` (1..=255 bytes).
+    /// A POPRF gate with label `info` (1..=255 bytes; [`Error::InfoLength`] otherwise).
     pub fn poprf(info: &[u8]) -> Result<Self, Error> {
-        if info.is_empty() || info.len() > MAX_INFO_LEN {
-            return Err(Error::InfoLength { length: info.len() });
-        }
-        Ok(Self::Poprf {
-            info: info.to_vec(),
-        })
+        Short::new("gate info", info)
+            .map(|s| Self::Poprf(Info(s)))
+            .map_err(|_| Error::InfoLength { length: info.len() })
     }
 
     /// The RFC 9497 mode.
     pub fn mode(&self) -> Mode {
         match self {
             Self::Voprf => Mode::Voprf,
-            Self::Poprf { .. } => Mode::Poprf,
+            Self::Poprf(_) => Mode::Poprf,
         }
     }
 
@@ -63,23 +132,21 @@ impl GateMode {
     pub fn info(&self) -> Option<&[u8]> {
         match self {
             Self::Voprf => None,
-            Self::Poprf { info } => Some(info),
+            Self::Poprf(info) => Some(info.as_bytes()),
         }
     }
 
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         out.push(self.mode().to_byte());
-        if let Self::Poprf { info } = self {
-            codec::put_short(out, info);
+        if let Self::Poprf(info) = self {
+            info.0.put(out);
         }
     }
 
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         match r.u8("gate mode")? {
             0x01 => Ok(Self::Voprf),
-            0x02 => Ok(Self::Poprf {
-                info: r.short_bytes("gate info", MAX_INFO_LEN)?.to_vec(),
-            }),
+            0x02 => Ok(Self::Poprf(Info(r.short("gate info")?))),
             value => Err(DecodeError::UnknownValue {
                 field: "gate mode",
                 value,
@@ -88,50 +155,219 @@ impl GateMode {
     }
 }
 
-/// A key server's key as the client pins it: version and public key, obtained from the
-/// app's authenticated channel (never from the key server's own response).
+/// Argon2id parameters (RFC 9106, version 0x13, 32-byte output) for stretching a password
+/// before it is blinded. They travel in the capsule, inside its associated data.
+///
+/// Floors (refused below): 19 MiB of memory and 2 passes, OWASP's minimum for Argon2id.
+/// Ceilings (refused above, so a tampered capsule cannot make a client allocate without
+/// bound): 1 GiB, 16 passes, 16 lanes. Default: 64 MiB, 3 passes, 1 lane (RFC 9106 §4's
+/// second recommended option, with one lane because browsers compute lanes one after the
+/// other). See `spec/protocol.md` §6 for the measurements behind the default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PasswordParams {
+    memory_kib: u32,
+    iterations: u32,
+    lanes: u8,
+}
+
+impl Default for PasswordParams {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl PasswordParams {
+    /// The default: 64 MiB, 3 passes, 1 lane.
+    pub const DEFAULT: Self = Self {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        lanes: 1,
+    };
+    /// The least memory accepted, in KiB (19 MiB).
+    pub const MIN_MEMORY_KIB: u32 = 19 * 1024;
+    /// The most memory accepted, in KiB (1 GiB).
+    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+    /// The fewest passes accepted.
+    pub const MIN_ITERATIONS: u32 = 2;
+    /// The most passes accepted.
+    pub const MAX_ITERATIONS: u32 = 16;
+    /// The most lanes accepted.
+    pub const MAX_LANES: u8 = 16;
+
+    /// Checks the parameters against the floors and ceilings
+    /// ([`Error::PasswordParams`] otherwise).
+    pub fn new(memory_kib: u32, iterations: u32, lanes: u8) -> Result<Self, Error> {
+        let params = Self {
+            memory_kib,
+            iterations,
+            lanes,
+        };
+        params.check().map_err(|_| Error::PasswordParams {
+            memory_kib,
+            iterations,
+            lanes,
+        })?;
+        Ok(params)
+    }
+
+    fn check(&self) -> Result<(), DecodeError> {
+        let range = |field, value: u32, min: u32, max: u32| {
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(DecodeError::OutOfRange {
+                    field,
+                    value,
+                    min,
+                    max,
+                })
+            }
+        };
+        range(
+            "argon2 memory",
+            self.memory_kib,
+            Self::MIN_MEMORY_KIB,
+            Self::MAX_MEMORY_KIB,
+        )?;
+        range(
+            "argon2 passes",
+            self.iterations,
+            Self::MIN_ITERATIONS,
+            Self::MAX_ITERATIONS,
+        )?;
+        range(
+            "argon2 lanes",
+            u32::from(self.lanes),
+            1,
+            u32::from(Self::MAX_LANES),
+        )
+    }
+
+    /// Memory in KiB.
+    pub fn memory_kib(&self) -> u32 {
+        self.memory_kib
+    }
+
+    /// Passes over memory (Argon2's `t`).
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// Lanes (Argon2's `p`).
+    pub fn lanes(&self) -> u8 {
+        self.lanes
+    }
+
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.memory_kib.to_be_bytes());
+        out.extend_from_slice(&self.iterations.to_be_bytes());
+        out.push(self.lanes);
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let params = Self {
+            memory_kib: r.u32("argon2 memory")?,
+            iterations: r.u32("argon2 passes")?,
+            lanes: r.u8("argon2 lanes")?,
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// `Argon2id(password, salt, m, t, p)` with a 32-byte output.
+    ///
+    /// Errors: [`Error::PasswordLength`] for an empty password or one over
+    /// [`MAX_PASSWORD_LEN`] bytes; [`Error::PasswordStretch`] if the memory could not be
+    /// allocated.
+    pub fn stretch(
+        &self,
+        password: &[u8],
+        salt: &[u8; GATE_INPUT_LEN],
+    ) -> Result<Zeroizing<[u8; STRETCHED_PASSWORD_LEN]>, Error> {
+        check_password(password)?;
+        let params = argon2::Params::new(
+            self.memory_kib,
+            self.iterations,
+            u32::from(self.lanes),
+            Some(STRETCHED_PASSWORD_LEN),
+        )
+        .map_err(|_| Error::PasswordStretch)?;
+        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut out = Zeroizing::new([0u8; STRETCHED_PASSWORD_LEN]);
+        argon
+            .hash_password_into(password, salt, &mut *out)
+            .map_err(|_| Error::PasswordStretch)?;
+        Ok(out)
+    }
+}
+
+fn check_password(password: &[u8]) -> Result<(), Error> {
+    if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
+        return Err(Error::PasswordLength {
+            length: password.len(),
+        });
+    }
+    Ok(())
+}
+
+/// A key server's key as the client pins it: version and public key for one purpose and
+/// mode, obtained from the key server's key set over an authenticated channel (never from
+/// an evaluation response).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerPin {
     /// The key version.
     pub key_version: u32,
-    /// The public key `pkS` for this user, version and mode.
+    /// The public key `pkS` for this user, version, purpose and mode.
     pub public_key: PublicKey,
 }
 
-/// Frames a gate's OPRF input: `gate_input` alone, or
-/// `gate_input ‖ derive_key("quorumkey v1 password", password)` with a password.
+/// Frames a gate's OPRF input: `gate_input` alone, or, with a password,
+/// `gate_input ‖ Argon2id(password, salt = gate_input, params)` (64 bytes).
 ///
-/// The gate input has a fixed length, so the two forms never collide; the password is
-/// digested so that its length is neither limited by the OPRF's input limit nor visible.
+/// The gate input has a fixed length, so the two forms never collide.
 pub fn oprf_input(
     gate_input: &[u8; GATE_INPUT_LEN],
-    password: Option<&[u8]>,
+    password: Option<(&[u8], &PasswordParams)>,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let mut input = Zeroizing::new(Vec::with_capacity(2 * GATE_INPUT_LEN));
+    let mut input = Zeroizing::new(Vec::with_capacity(GATE_INPUT_LEN + STRETCHED_PASSWORD_LEN));
     input.extend_from_slice(gate_input);
-    if let Some(password) = password {
-        if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
-            return Err(Error::PasswordLength {
-                length: password.len(),
-            });
-        }
-        input.extend_from_slice(&*kdf::derive(kdf::CONTEXT_PASSWORD, &[password]));
+    if let Some((password, params)) = password {
+        input.extend_from_slice(&*params.stretch(password, gate_input)?);
     }
     Ok(input)
 }
 
-/// A client's request for one key server: key version, mode, and the blinded elements.
+/// A client's request to one key server: purpose, key version, mode, and the blinded
+/// elements (at most the purpose's [element budget](Purpose::element_budget)).
 ///
-/// Encoding: `QK 01 05 ‖ key_version (u32) ‖ mode (1) ‖ [info (1-byte length ‖ bytes)] ‖
-/// RFC 9497 evaluation request (see `spec/oprf.md`)`.
+/// Encoding: `QK 02 05 ‖ purpose (1) ‖ key_version (u32) ‖ mode (1) ‖ [info (1-byte length ‖
+/// bytes)] ‖ RFC 9497 evaluation request (see `spec/oprf.md`)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GateRequest {
+    purpose: Purpose,
     key_version: u32,
     mode: GateMode,
     request: EvaluationRequest,
 }
 
+fn check_budget(purpose: Purpose, found: usize) -> Result<(), Error> {
+    let max = purpose.element_budget();
+    if found > max {
+        return Err(Error::ElementBudget {
+            purpose,
+            max,
+            found,
+        });
+    }
+    Ok(())
+}
+
 impl GateRequest {
+    /// The purpose of the key asked for.
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
     /// The key version the client pinned.
     pub fn key_version(&self) -> u32 {
         self.key_version
@@ -149,22 +385,30 @@ impl GateRequest {
 
     /// The encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(
+            12 + MAX_INFO_LEN + 2 + self.request.len() * crate::group::ELEMENT_LEN,
+        );
         codec::put_prefix(&mut out, ObjectType::GateRequest);
+        out.push(self.purpose.to_byte());
         out.extend_from_slice(&self.key_version.to_be_bytes());
         self.mode.write_to(&mut out);
         out.extend_from_slice(&self.request.to_bytes());
         out
     }
 
-    /// Decodes a request strictly.
+    /// Decodes a request strictly, including the purpose's element budget
+    /// ([`Error::ElementBudget`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::GateRequest).map_err(Error::gate_request)?;
+        let purpose = Purpose::from_byte(r.u8("purpose").map_err(Error::gate_request)?)
+            .map_err(Error::gate_request)?;
         let key_version = r.u32("key version").map_err(Error::gate_request)?;
         let mode = GateMode::read(&mut r).map_err(Error::gate_request)?;
         let request = EvaluationRequest::from_bytes(r.rest()).map_err(Error::Oprf)?;
+        check_budget(purpose, request.len())?;
         Ok(Self {
+            purpose,
             key_version,
             mode,
             request,
@@ -172,26 +416,48 @@ impl GateRequest {
     }
 }
 
-/// A key server's response: the key version used and the RFC 9497 evaluation with proof.
+/// A key server's response: the purpose and key version used, for a password capsule the
+/// guesses left, and the RFC 9497 evaluation with its proof.
 ///
-/// Encoding: `QK 01 06 ‖ key_version (u32) ‖ RFC 9497 evaluation response`.
+/// Encoding: `QK 02 06 ‖ purpose (1) ‖ key_version (u32) ‖ [guesses_remaining (1), password
+/// capsules only] ‖ RFC 9497 evaluation response`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GateResponse {
+    purpose: Purpose,
     key_version: u32,
+    guesses_remaining: Option<u8>,
     response: EvaluationResponse,
 }
 
 impl GateResponse {
-    pub(crate) fn new(key_version: u32, response: EvaluationResponse) -> Self {
+    pub(crate) fn new(
+        purpose: Purpose,
+        key_version: u32,
+        guesses_remaining: Option<u8>,
+        response: EvaluationResponse,
+    ) -> Self {
         Self {
+            purpose,
             key_version,
+            guesses_remaining,
             response,
         }
+    }
+
+    /// The purpose of the key used.
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
     }
 
     /// The key version the server used.
     pub fn key_version(&self) -> u32 {
         self.key_version
+    }
+
+    /// For a password capsule: the guesses left after this one (0: the password key is
+    /// now burned, and this was the last answer it will ever give).
+    pub fn guesses_remaining(&self) -> Option<u8> {
+        self.guesses_remaining
     }
 
     /// The evaluated elements and proof.
@@ -201,9 +467,15 @@ impl GateResponse {
 
     /// The encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(
+            11 + 2 + self.response.len() * crate::group::ELEMENT_LEN + 1 + oprf::PROOF_LEN,
+        );
         codec::put_prefix(&mut out, ObjectType::GateResponse);
+        out.push(self.purpose.to_byte());
         out.extend_from_slice(&self.key_version.to_be_bytes());
+        if let Some(left) = self.guesses_remaining {
+            out.push(left);
+        }
         out.extend_from_slice(&self.response.to_bytes());
         out
     }
@@ -212,10 +484,21 @@ impl GateResponse {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::GateResponse).map_err(Error::gate_response)?;
+        let purpose = Purpose::from_byte(r.u8("purpose").map_err(Error::gate_response)?)
+            .map_err(Error::gate_response)?;
         let key_version = r.u32("key version").map_err(Error::gate_response)?;
+        let guesses_remaining = match purpose {
+            Purpose::PasswordCapsule => {
+                Some(r.u8("guesses remaining").map_err(Error::gate_response)?)
+            }
+            Purpose::Capsule | Purpose::UnitGate => None,
+        };
         let response = EvaluationResponse::from_bytes(r.rest()).map_err(Error::Oprf)?;
+        check_budget(purpose, response.len())?;
         Ok(Self {
+            purpose,
             key_version,
+            guesses_remaining,
             response,
         })
     }
@@ -229,6 +512,7 @@ enum Clients {
 /// The client side of one gate evaluation (a batch of inputs for one server key), waiting
 /// for the server's response. Single use: [`finish`](Self::finish) consumes it.
 pub(crate) struct PendingGate {
+    purpose: Purpose,
     pin: ServerPin,
     mode: GateMode,
     inputs: Vec<Zeroizing<Vec<u8>>>,
@@ -236,32 +520,36 @@ pub(crate) struct PendingGate {
 }
 
 impl PendingGate {
-    /// Blinds `inputs` for the pinned key.
+    /// Blinds `inputs` (at most the purpose's element budget) for the pinned key.
     pub(crate) fn start<R: CryptoRng + ?Sized>(
+        purpose: Purpose,
         pin: &ServerPin,
         mode: &GateMode,
         inputs: Vec<Zeroizing<Vec<u8>>>,
         rng: &mut R,
     ) -> Result<(Self, GateRequest), Error> {
+        check_budget(purpose, inputs.len())?;
         let (clients, blinded) = match mode {
             GateMode::Voprf => {
                 let (clients, blinded) =
                     VoprfClient::blind_batch(&inputs, rng).map_err(Error::Oprf)?;
                 (Clients::Voprf(clients), blinded)
             }
-            GateMode::Poprf { info } => {
+            GateMode::Poprf(info) => {
                 let (clients, blinded) =
-                    PoprfClient::blind_batch(&inputs, info, &pin.public_key, rng)
+                    PoprfClient::blind_batch(&inputs, info.as_bytes(), &pin.public_key, rng)
                         .map_err(Error::Oprf)?;
                 (Clients::Poprf(clients), blinded)
             }
         };
         let request = GateRequest {
+            purpose,
             key_version: pin.key_version,
             mode: mode.clone(),
             request: EvaluationRequest::new(blinded).map_err(Error::Oprf)?,
         };
         let pending = Self {
+            purpose,
             pin: pin.clone(),
             mode: mode.clone(),
             inputs,
@@ -272,11 +560,11 @@ impl PendingGate {
 
     /// Verifies the response against the pinned key and unblinds every output.
     ///
-    /// Every failure (wrong key version, wrong size, bad proof, a response to another
-    /// request) is reported as the opaque [`oprf::Error::Verify`]: the caller names the
-    /// holder, and nothing more is said.
+    /// Every failure (wrong purpose or key version, wrong size, bad proof, a response to
+    /// another request) is reported as the opaque [`oprf::Error::Verify`]: the caller names
+    /// the holder, and nothing more is said.
     pub(crate) fn finish(self, response: &GateResponse) -> Result<Vec<Output>, oprf::Error> {
-        if response.key_version != self.pin.key_version {
+        if response.key_version != self.pin.key_version || response.purpose != self.purpose {
             return Err(oprf::Error::Verify);
         }
         let evaluation = &response.response;
@@ -284,8 +572,8 @@ impl PendingGate {
             (Clients::Voprf(clients), GateMode::Voprf) => {
                 VoprfClient::finalize_batch(clients, &self.inputs, evaluation, &self.pin.public_key)
             }
-            (Clients::Poprf(clients), GateMode::Poprf { info }) => {
-                PoprfClient::finalize_batch(clients, &self.inputs, info, evaluation)
+            (Clients::Poprf(clients), GateMode::Poprf(info)) => {
+                PoprfClient::finalize_batch(clients, &self.inputs, info.as_bytes(), evaluation)
             }
             _ => Err(oprf::Error::Verify),
         };
@@ -297,9 +585,10 @@ impl PendingGate {
 /// same position (see [`crate::vault::Enrollment::finish`], [`crate::vault::Unlock::finish`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerRequest {
-    /// The key-server holders whose gates this request evaluates.
+    /// The key-server holders whose gates this request evaluates (empty for unit gates).
     pub holders: Vec<crate::sharing::HolderId>,
-    /// The key server's identity, from the policy: where to send the request.
+    /// The key server's identity, from the policy or the unit gate: where to send the
+    /// request.
     pub key_id: alloc::string::String,
     /// The request.
     pub request: GateRequest,

@@ -3,24 +3,28 @@
 //! All derivations are BLAKE3 `derive_key(context, material)` with fixed, unique context
 //! strings; the material is a concatenation of fixed-length fields, or of fields whose
 //! length is fixed by what precedes them, so no two inputs frame alike.
-//! See `spec/protocol.md` §"Derivations".
+//! See `spec/protocol.md` §7 "Derivations".
 
 use zeroize::Zeroizing;
 
 /// Context for the vault header digest.
-pub const CONTEXT_HEADER: &str = "quorumkey v1 header";
+pub const CONTEXT_HEADER: &str = "quorumkey v2 header";
 /// Context for a capsule's AEAD key.
-pub const CONTEXT_CAPSULE: &str = "quorumkey v1 capsule";
+pub const CONTEXT_CAPSULE: &str = "quorumkey v2 capsule";
 /// Context for the root key.
-pub const CONTEXT_ROOT: &str = "quorumkey v1 root";
+pub const CONTEXT_ROOT: &str = "quorumkey v2 root";
 /// Context for a unit's AEAD key.
-pub const CONTEXT_UNIT: &str = "quorumkey v1 unit";
-/// Context for the password digest inside a gate's OPRF input.
-pub const CONTEXT_PASSWORD: &str = "quorumkey v1 password";
+pub const CONTEXT_UNIT: &str = "quorumkey v2 unit";
+/// Context for the unlock tag a client shows a key server after a successful unlock.
+pub const CONTEXT_UNLOCK_TAG: &str = "quorumkey v2 unlock tag";
+/// Context for the commitment to an unlock tag that a key server stores.
+pub const CONTEXT_TAG_COMMITMENT: &str = "quorumkey v2 unlock tag commitment";
 /// Context for a share card's text checksum.
-pub const CONTEXT_CARD_CHECKSUM: &str = "quorumkey v1 card checksum";
+pub const CONTEXT_CARD_CHECKSUM: &str = "quorumkey v2 card checksum";
 /// Context for the request digest in a key server's audit event.
-pub const CONTEXT_AUDIT_REQUEST: &str = "quorumkey v1 audit request";
+pub const CONTEXT_AUDIT_REQUEST: &str = "quorumkey v2 audit request";
+/// Context for the links of a key server's per-user audit hash chain.
+pub const CONTEXT_AUDIT_CHAIN: &str = "quorumkey v2 audit chain";
 
 /// A 32-byte derived digest or key.
 pub type Digest = [u8; 32];

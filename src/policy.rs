@@ -6,10 +6,9 @@
 //! capsule, not here, so rotating the server key never changes the header.
 //! See `spec/protocol.md` §"Policy" and `spec/wire-format.md` §"Policy".
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::codec::{self, DecodeError, Reader};
+use crate::codec::{DecodeError, Reader, ShortText};
 use crate::sharing::{HolderId, Threshold};
 
 /// The longest holder label, in bytes of UTF-8.
@@ -27,7 +26,7 @@ pub enum HolderKind {
     /// blind OPRF evaluation.
     KeyServer {
         /// The server's identity, as the app names it (e.g. its host name).
-        key_id: String,
+        key_id: KeyId,
     },
     /// A custodian (printed recovery card, IT escrow, second device) holds a share card.
     Custodian,
@@ -46,42 +45,40 @@ impl HolderKind {
     /// The key id, for a key-server holder.
     pub fn key_id(&self) -> Option<&str> {
         match self {
-            Self::KeyServer { key_id } => Some(key_id),
+            Self::KeyServer { key_id } => Some(key_id.as_str()),
             _ => None,
         }
     }
 }
+
+/// A key server's identity: 1..=64 bytes of UTF-8 (e.g. its host name).
+pub type KeyId = ShortText<MAX_KEY_ID_LEN>;
 
 /// One holder of a share.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Holder {
     id: HolderId,
     kind: HolderKind,
-    label: String,
+    label: ShortText<MAX_LABEL_LEN>,
 }
 
 impl Holder {
     /// A holder; the label (and a key server's key id) must be 1..=32 (1..=64) bytes.
     pub fn new(id: HolderId, kind: HolderKind, label: &str) -> Result<Self, PolicyError> {
-        if label.is_empty() || label.len() > MAX_LABEL_LEN {
-            return Err(PolicyError::LabelLength {
-                holder: id,
-                length: label.len(),
-            });
-        }
-        if let HolderKind::KeyServer { key_id } = &kind
-            && (key_id.is_empty() || key_id.len() > MAX_KEY_ID_LEN)
-        {
-            return Err(PolicyError::KeyIdLength {
-                holder: id,
-                length: key_id.len(),
-            });
-        }
-        Ok(Self {
-            id,
-            kind,
-            label: String::from(label),
-        })
+        let label = ShortText::new("holder label", label).map_err(|_| PolicyError::LabelLength {
+            holder: id,
+            length: label.len(),
+        })?;
+        Ok(Self { id, kind, label })
+    }
+
+    /// A key-server holder; the key id must be 1..=64 bytes.
+    pub fn key_server(id: HolderId, label: &str, key_id: &str) -> Result<Self, PolicyError> {
+        let key_id = KeyId::new("key id", key_id).map_err(|_| PolicyError::KeyIdLength {
+            holder: id,
+            length: key_id.len(),
+        })?;
+        Self::new(id, HolderKind::KeyServer { key_id }, label)
     }
 
     /// The holder's id (its share's x-coordinate).
@@ -96,7 +93,7 @@ impl Holder {
 
     /// The holder's label.
     pub fn label(&self) -> &str {
-        &self.label
+        self.label.as_str()
     }
 
     /// Whether this holder is a key server.
@@ -149,6 +146,15 @@ pub enum PolicyError {
     /// The device holders alone reach the threshold, so a stolen device would open the vault
     /// without any server or custodian taking part.
     DevicesReachThreshold,
+    /// The key-server holders alone reach the threshold (one server holding two shares, or
+    /// several servers together), so the servers could open the vault without the user;
+    /// allowed only with [`PolicyBuilder::servers_alone_may_unlock`].
+    ServersReachThreshold,
+    /// A policy flags byte has bits this version does not define.
+    UnknownFlags {
+        /// The flags byte.
+        flags: u8,
+    },
 }
 
 impl core::fmt::Display for PolicyError {
@@ -176,6 +182,11 @@ impl core::fmt::Display for PolicyError {
             ),
             Self::NoKeyServer => f.write_str("the policy has no key-server holder"),
             Self::DevicesReachThreshold => f.write_str("device holders alone reach the threshold"),
+            Self::ServersReachThreshold => f.write_str(
+                "key-server holders alone reach the threshold (allow it explicitly with \
+                 servers_alone_may_unlock)",
+            ),
+            Self::UnknownFlags { flags } => write!(f, "policy flags {flags:#04x} are not defined"),
         }
     }
 }
@@ -187,12 +198,34 @@ impl core::error::Error for PolicyError {}
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Policy {
     threshold: Threshold,
+    servers_alone: bool,
     holders: Vec<Holder>,
 }
 
+/// Policy flag: the key-server holders alone may reach the threshold.
+pub const FLAG_SERVERS_ALONE: u8 = 0x01;
+
 impl Policy {
-    /// Validates and builds a policy (holders are sorted by id).
-    pub fn new(threshold: u8, mut holders: Vec<Holder>) -> Result<Self, PolicyError> {
+    /// Validates and builds a policy (holders are sorted by id); the key-server holders
+    /// alone must stay below the threshold (see [`Policy::with_flags`]).
+    ///
+    /// Rules are checked in this order, and the first broken one is reported:
+    /// [`PolicyError::ThresholdTooSmall`], [`PolicyError::TooManyHolders`],
+    /// [`PolicyError::ThresholdAboveHolders`], [`PolicyError::DuplicateHolder`] (the
+    /// smallest repeated id), [`PolicyError::DevicesReachThreshold`],
+    /// [`PolicyError::ServersReachThreshold`].
+    pub fn new(threshold: u8, holders: Vec<Holder>) -> Result<Self, PolicyError> {
+        Self::with_flags(threshold, 0, holders)
+    }
+
+    /// [`Policy::new`] with a flags byte: [`FLAG_SERVERS_ALONE`] allows the key-server
+    /// holders alone to reach the threshold. Other bits are
+    /// [`PolicyError::UnknownFlags`] (checked first).
+    pub fn with_flags(threshold: u8, flags: u8, mut holders: Vec<Holder>) -> Result<Self, PolicyError> {
+        if flags & !FLAG_SERVERS_ALONE != 0 {
+            return Err(PolicyError::UnknownFlags { flags });
+        }
+        let servers_alone = flags & FLAG_SERVERS_ALONE != 0;
         let threshold =
             Threshold::new(threshold).map_err(|_| PolicyError::ThresholdTooSmall { threshold })?;
         if holders.len() > 255 {
@@ -221,7 +254,15 @@ impl Policy {
         if devices >= threshold.count() {
             return Err(PolicyError::DevicesReachThreshold);
         }
-        Ok(Self { threshold, holders })
+        let servers = holders.iter().filter(|h| h.is_key_server()).count();
+        if servers >= threshold.count() && !servers_alone {
+            return Err(PolicyError::ServersReachThreshold);
+        }
+        Ok(Self {
+            threshold,
+            servers_alone,
+            holders,
+        })
     }
 
     /// Starts a [`PolicyBuilder`] for threshold `t`.
@@ -231,6 +272,21 @@ impl Policy {
             holders: Vec::new(),
             error: None,
             require_key_server: false,
+            flags: 0,
+        }
+    }
+
+    /// Whether the key-server holders alone may reach the threshold.
+    pub fn servers_alone_may_unlock(&self) -> bool {
+        self.servers_alone
+    }
+
+    /// The flags byte.
+    pub fn flags(&self) -> u8 {
+        if self.servers_alone {
+            FLAG_SERVERS_ALONE
+        } else {
+            0
         }
     }
 
@@ -262,14 +318,15 @@ impl Policy {
     /// Appends the canonical encoding (see `spec/wire-format.md` §"Policy").
     pub fn write_to(&self, out: &mut Vec<u8>) {
         out.push(self.threshold.get());
+        out.push(self.flags());
         // At most 255 holders: checked by `new` and by `decode`.
         out.push(u8::try_from(self.holders.len()).unwrap_or(u8::MAX));
         for h in &self.holders {
             out.push(h.id.get());
             out.push(h.kind.code());
-            codec::put_short(out, h.label.as_bytes());
+            h.label.put(out);
             if let HolderKind::KeyServer { key_id } = &h.kind {
-                codec::put_short(out, key_id.as_bytes());
+                key_id.put(out);
             }
         }
     }
@@ -291,6 +348,10 @@ impl Policy {
 
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, PolicyDecodeError> {
         let threshold = r.u8("threshold")?;
+        let flags = r.u8("policy flags")?;
+        if flags & !FLAG_SERVERS_ALONE != 0 {
+            return Err(PolicyError::UnknownFlags { flags }.into());
+        }
         let count = r.u8("holder count")?;
         let mut holders = Vec::with_capacity(usize::from(count));
         let mut previous: u8 = 0;
@@ -302,11 +363,11 @@ impl Policy {
             }
             previous = raw_id;
             let code = r.u8("holder kind")?;
-            let label = r.short_text("holder label", MAX_LABEL_LEN)?;
+            let label = r.text("holder label")?;
             let kind = match code {
                 0x01 => HolderKind::Device,
                 0x02 => HolderKind::KeyServer {
-                    key_id: String::from(r.short_text("key id", MAX_KEY_ID_LEN)?),
+                    key_id: r.text("key id")?,
                 },
                 0x03 => HolderKind::Custodian,
                 value => {
@@ -317,9 +378,9 @@ impl Policy {
                     .into());
                 }
             };
-            holders.push(Holder::new(id, kind, label)?);
+            holders.push(Holder { id, kind, label });
         }
-        Ok(Self::new(threshold, holders)?)
+        Ok(Self::with_flags(threshold, flags, holders)?)
     }
 }
 
@@ -371,14 +432,19 @@ pub struct PolicyBuilder {
     holders: Vec<Holder>,
     error: Option<PolicyError>,
     require_key_server: bool,
+    flags: u8,
 }
 
 impl PolicyBuilder {
-    fn push(mut self, id: u8, kind: HolderKind, label: &str) -> Self {
+    fn push(
+        mut self,
+        id: u8,
+        make: impl FnOnce(HolderId) -> Result<Holder, PolicyError>,
+    ) -> Self {
         if self.error.is_none() {
             let holder = HolderId::new(id)
                 .map_err(|_| PolicyError::ZeroHolderId)
-                .and_then(|id| Holder::new(id, kind, label));
+                .and_then(make);
             match holder {
                 Ok(h) => self.holders.push(h),
                 Err(e) => self.error = Some(e),
@@ -389,23 +455,25 @@ impl PolicyBuilder {
 
     /// Adds the user's device.
     pub fn device(self, id: u8, label: &str) -> Self {
-        self.push(id, HolderKind::Device, label)
+        self.push(id, |id| Holder::new(id, HolderKind::Device, label))
     }
 
     /// Adds a key server identified by `key_id`.
     pub fn key_server(self, id: u8, label: &str, key_id: &str) -> Self {
-        self.push(
-            id,
-            HolderKind::KeyServer {
-                key_id: String::from(key_id),
-            },
-            label,
-        )
+        self.push(id, |id| Holder::key_server(id, label, key_id))
     }
 
     /// Adds a custodian (recovery card, escrow, second device).
     pub fn custodian(self, id: u8, label: &str) -> Self {
-        self.push(id, HolderKind::Custodian, label)
+        self.push(id, |id| Holder::new(id, HolderKind::Custodian, label))
+    }
+
+    /// Allows the key-server holders alone to reach the threshold ("servers alone may
+    /// unlock"): a 2-of-3 {device, server A, server B}, say, where the two servers could
+    /// open the vault without the user. Off by default.
+    pub fn servers_alone_may_unlock(mut self) -> Self {
+        self.flags |= FLAG_SERVERS_ALONE;
+        self
     }
 
     /// Makes [`build`](Self::build) fail with [`PolicyError::NoKeyServer`] unless at least
@@ -423,6 +491,6 @@ impl PolicyBuilder {
         if self.require_key_server && !self.holders.iter().any(Holder::is_key_server) {
             return Err(PolicyError::NoKeyServer);
         }
-        Policy::new(self.threshold, self.holders)
+        Policy::with_flags(self.threshold, self.flags, self.holders)
     }
 }

@@ -1,7 +1,6 @@
 //! Capsules: a key-server holder's share, sealed under the output of that server's blind
 //! OPRF evaluation of the capsule's gate input.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -12,11 +11,14 @@ use super::share::check_binding;
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::codec::{self, DecodeError, ObjectType, Reader};
-use crate::gate::{self, GATE_INPUT_LEN, GateMode, PendingGate, ServerPin, ServerRequest};
+use crate::gate::{
+    self, GATE_INPUT_LEN, GateMode, PasswordParams, PendingGate, Purpose, ServerPin,
+    ServerRequest,
+};
 use crate::group::{SCALAR_LEN, encode_scalar};
 use crate::kdf;
 use crate::oprf::{Output, PublicKey};
-use crate::policy::MAX_KEY_ID_LEN;
+use crate::policy::KeyId;
 use crate::sharing::{HolderId, Share};
 
 /// A key-server holder's share sealed under a gate. Public: without the live key server
@@ -31,10 +33,10 @@ pub struct Capsule {
     vault_id: VaultId,
     epoch: u32,
     holder: HolderId,
-    key_id: String,
+    key_id: KeyId,
     pin: ServerPin,
     mode: GateMode,
-    password: bool,
+    password: Option<PasswordParams>,
     gate_input: [u8; GATE_INPUT_LEN],
     nonce: [u8; NONCE_LEN],
     ciphertext: [u8; SCALAR_LEN + TAG_LEN],
@@ -51,32 +53,42 @@ fn capsule_key(output: &Output, header: &VaultHeader, holder: HolderId) -> Zeroi
 #[derive(Clone, Debug)]
 pub(crate) struct CapsuleGate {
     pub(crate) holder: HolderId,
-    pub(crate) key_id: String,
+    pub(crate) key_id: KeyId,
     pub(crate) pin: ServerPin,
     pub(crate) mode: GateMode,
-    pub(crate) password: bool,
+    pub(crate) password: Option<PasswordParams>,
     pub(crate) gate_input: [u8; GATE_INPUT_LEN],
 }
 
 impl CapsuleGate {
-    /// A fresh gate (new random gate input) for key-server holder `holder` of `key_id`.
+    /// A fresh gate (new random gate input) for key-server holder `holder` of `key_id`,
+    /// behind a password stretched with `password` parameters if given.
     pub(crate) fn new<R: CryptoRng + ?Sized>(
         holder: HolderId,
-        key_id: &str,
+        key_id: &KeyId,
         pin: &ServerPin,
         mode: &GateMode,
-        password: Option<&[u8]>,
+        password: Option<PasswordParams>,
         rng: &mut R,
     ) -> Self {
         let mut gate_input = [0u8; GATE_INPUT_LEN];
         rng.fill_bytes(&mut gate_input);
         Self {
             holder,
-            key_id: String::from(key_id),
+            key_id: key_id.clone(),
             pin: pin.clone(),
             mode: mode.clone(),
-            password: password.is_some(),
+            password,
             gate_input,
+        }
+    }
+
+    /// The key purpose: [`Purpose::PasswordCapsule`] behind a password, else
+    /// [`Purpose::Capsule`].
+    pub(crate) fn purpose(&self) -> Purpose {
+        match self.password {
+            Some(_) => Purpose::PasswordCapsule,
+            None => Purpose::Capsule,
         }
     }
 
@@ -87,24 +99,33 @@ impl CapsuleGate {
         rng: &mut R,
     ) -> Result<(PendingGate, ServerRequest), Error> {
         let input = self.oprf_input(password)?;
-        let (pending, request) =
-            PendingGate::start(&self.pin, &self.mode, alloc::vec![input], rng)?;
+        let (pending, request) = PendingGate::start(
+            self.purpose(),
+            &self.pin,
+            &self.mode,
+            alloc::vec![input],
+            rng,
+        )?;
         let request = ServerRequest {
             holders: alloc::vec![self.holder],
-            key_id: self.key_id.clone(),
+            key_id: self.key_id.as_str().into(),
             request,
         };
         Ok((pending, request))
     }
 
-    /// The OPRF input of this gate.
+    /// The OPRF input of this gate: a password is required exactly when the gate has
+    /// Argon2id parameters ([`Error::PasswordPresence`] otherwise).
     pub(crate) fn oprf_input(&self, password: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, Error> {
-        if self.password != password.is_some() {
-            return Err(Error::PasswordPresence {
+        match (password, &self.password) {
+            (None, None) => gate::oprf_input(&self.gate_input, None),
+            (Some(password), Some(params)) => {
+                gate::oprf_input(&self.gate_input, Some((password, params)))
+            }
+            _ => Err(Error::PasswordPresence {
                 holder: self.holder,
-            });
+            }),
         }
-        gate::oprf_input(&self.gate_input, password)
     }
 }
 
@@ -146,10 +167,23 @@ impl Capsule {
     }
 
     /// Opens the capsule with its gate's OPRF output; the share is *not* yet verified
-    /// against the commitments.
-    pub(crate) fn open(&self, header: &VaultHeader, output: &Output) -> Result<Share, Error> {
-        let opaque = Error::CapsuleOpen {
-            holder: self.holder,
+    /// against the commitments. A password capsule that does not open is
+    /// [`Error::WrongPassword`] (with the guesses the server said remain), any other
+    /// [`Error::CapsuleOpen`].
+    pub(crate) fn open(
+        &self,
+        header: &VaultHeader,
+        output: &Output,
+        guesses_remaining: Option<u8>,
+    ) -> Result<Share, Error> {
+        let opaque = match self.password {
+            Some(_) => Error::WrongPassword {
+                holder: self.holder,
+                guesses_remaining,
+            },
+            None => Error::CapsuleOpen {
+                holder: self.holder,
+            },
         };
         let mut body = Zeroizing::new([0u8; SCALAR_LEN]);
         let (ct, tag) = self.ciphertext.split_at(SCALAR_LEN);
@@ -163,11 +197,15 @@ impl Capsule {
         Share::new(self.holder, value).map_err(|_| opaque)
     }
 
-    /// Checks that this capsule belongs to `header` and to one of its key-server holders.
+    /// Checks that this capsule belongs to `header` and to one of its key-server holders
+    /// with the same key id.
     pub(crate) fn check_binding(&self, header: &VaultHeader) -> Result<(), Error> {
         check_binding(header, self.holder, self.vault_id, self.epoch)?;
-        match header.policy().holder(self.holder) {
-            Some(h) if h.kind().key_id() == Some(self.key_id.as_str()) => Ok(()),
+        match header.policy().holder(self.holder).map(|h| h.kind().key_id()) {
+            Some(Some(key_id)) if key_id == self.key_id.as_str() => Ok(()),
+            Some(Some(_)) => Err(Error::KeyIdMismatch {
+                holder: self.holder,
+            }),
             _ => Err(Error::WrongHolderKind(self.holder)),
         }
     }
@@ -181,6 +219,15 @@ impl Capsule {
             mode: self.mode.clone(),
             password: self.password,
             gate_input: self.gate_input,
+        }
+    }
+
+    /// The purpose of the key that opens it: [`Purpose::PasswordCapsule`] or
+    /// [`Purpose::Capsule`].
+    pub fn purpose(&self) -> Purpose {
+        match self.password {
+            Some(_) => Purpose::PasswordCapsule,
+            None => Purpose::Capsule,
         }
     }
 
@@ -201,7 +248,7 @@ impl Capsule {
 
     /// The key server's identity.
     pub fn key_id(&self) -> &str {
-        &self.key_id
+        self.key_id.as_str()
     }
 
     /// The pinned key version.
@@ -226,7 +273,12 @@ impl Capsule {
 
     /// Whether opening needs the user's password.
     pub fn needs_password(&self) -> bool {
-        self.password
+        self.password.is_some()
+    }
+
+    /// The Argon2id parameters the password is stretched with, for a password capsule.
+    pub fn password_params(&self) -> Option<&PasswordParams> {
+        self.password.as_ref()
     }
 
     /// The bytes before the ciphertext: the AEAD's associated data.
@@ -236,11 +288,17 @@ impl Capsule {
         out.extend_from_slice(&self.vault_id.0);
         out.extend_from_slice(&self.epoch.to_be_bytes());
         out.push(self.holder.get());
-        codec::put_short(&mut out, self.key_id.as_bytes());
+        self.key_id.put(&mut out);
         out.extend_from_slice(&self.pin.key_version.to_be_bytes());
         out.extend_from_slice(&self.pin.public_key.to_bytes());
         self.mode.write_to(&mut out);
-        out.push(u8::from(self.password));
+        match &self.password {
+            None => out.push(0),
+            Some(params) => {
+                out.push(1);
+                params.write_to(&mut out);
+            }
+        }
         out.extend_from_slice(&self.gate_input);
         out.extend_from_slice(&self.nonce);
         out
@@ -270,19 +328,14 @@ impl Capsule {
             field: "holder id",
             value: raw_holder,
         })?;
-        let key_id = String::from(r.short_text("key id", MAX_KEY_ID_LEN)?);
+        let key_id = r.text("key id")?;
         let key_version = r.u32("key version")?;
         let public_key = read_public_key(r, "server key")?;
         let mode = GateMode::read(r)?;
-        let password = match r.u8("password flag")? {
-            0 => false,
-            1 => true,
-            value => {
-                return Err(DecodeError::UnknownValue {
-                    field: "password flag",
-                    value,
-                });
-            }
+        let password = if r.flag("password flag")? {
+            Some(PasswordParams::read(r)?)
+        } else {
+            None
         };
         let gate_input = r.array("gate input")?;
         let nonce = r.array("nonce")?;

@@ -13,10 +13,11 @@ mod unit;
 mod unlock;
 
 pub use capsule::Capsule;
-pub use enroll::{Enrolled, Enrollment, KeyServerSetup};
+pub(crate) use capsule::read_public_key;
+pub use enroll::{Enrolled, Enrollment, KeyServerSetup, Password, PendingEnrollment};
 pub use kit::{MAX_KIT_CAPSULES, RecoveryKit};
 pub use reseal::Reseal;
-pub use unlock::Unlock;
+pub use unlock::{Trust, Unlock};
 
 pub use header::{SUITE_P256_SHA256_BLAKE3_XCHACHA, VAULT_ID_LEN, VaultHeader, VaultId};
 pub use share::{
@@ -33,7 +34,10 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
+use crate::gate::ServerRequest;
 use crate::kdf;
+use crate::keyserver::{TagChange, UnlockProof, UnlockTag};
+use crate::policy::Policy;
 use crate::sharing::{Secret, Share};
 
 /// The vault's root key `R = derive_key("quorumkey v1 root", s ‖ vault_id)`.
@@ -85,16 +89,44 @@ impl core::fmt::Debug for UnlockedVault {
 
 impl UnlockedVault {
     pub(crate) fn new(header: &VaultHeader, secret: Secret, shares: Vec<Share>) -> Self {
-        let vault_id = header.vault_id();
-        let root = RootKey::derive(&secret, &vault_id);
+        let root = RootKey::derive(&secret, &header.vault_id());
+        Self::from_parts(header, secret, root, shares)
+    }
+
+    pub(crate) fn from_parts(
+        header: &VaultHeader,
+        secret: Secret,
+        root: RootKey,
+        shares: Vec<Share>,
+    ) -> Self {
         Self {
-            vault_id,
+            vault_id: header.vault_id(),
             root,
             secret,
             epoch: header.epoch(),
             header_digest: *header.digest(),
             shares,
         }
+    }
+
+    /// The unlock tag for key server `key_id`: `derive_key("quorumkey v2 unlock tag", R ‖
+    /// u8(len) ‖ key_id)`. The same for every epoch of this vault (it changes only with
+    /// a rekey).
+    pub fn unlock_tag(&self, key_id: &str) -> UnlockTag {
+        UnlockTag::derive(self.root.as_secret_bytes(), key_id)
+    }
+
+    /// The proof of this unlock for key server `key_id` (`POST /v1/password/unlocked`):
+    /// send it after every unlock, enrollment or re-seal that evaluated a password capsule
+    /// at that server, to reset its guess counter.
+    pub fn unlock_proof(&self, key_id: &str) -> UnlockProof {
+        UnlockProof::new(self.unlock_tag(key_id))
+    }
+
+    /// After a rekey, replaces this vault's unlock tag at key server `key_id` by the new
+    /// vault's (`POST /v1/password/tag`).
+    pub fn tag_change(&self, key_id: &str, new: &UnlockedVault) -> TagChange {
+        TagChange::new(self.unlock_tag(key_id), &new.unlock_tag(key_id))
     }
 
     /// The epoch of the header this vault was opened with.
@@ -114,7 +146,39 @@ impl UnlockedVault {
         plaintext: &[u8],
         rng: &mut R,
     ) -> Result<SealedUnit, Error> {
-        SealedUnit::seal(&self.root, self.vault_id, unit_id, None, plaintext, rng)
+        SealedUnit::seal(&self.root, self.vault_id, unit_id, 1, None, plaintext, rng)
+    }
+
+    /// Seals `plaintext` as the next version of `previous` (same id and gate kind; version
+    /// one higher), for updating a unit's content. A gated unit is updated through
+    /// [`seal_gated_unit`](Self::seal_gated_unit) instead ([`Error::UnitGate`] here).
+    pub fn update_unit<R: CryptoRng + ?Sized>(
+        &self,
+        previous: &SealedUnit,
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<SealedUnit, Error> {
+        if previous.vault_id() != self.vault_id {
+            return Err(Error::OtherVault {
+                object: "sealed unit",
+            });
+        }
+        if previous.gate().is_some() {
+            return Err(Error::UnitGate);
+        }
+        let version = previous
+            .version()
+            .checked_add(1)
+            .ok_or(Error::UnitTooLarge { length: 0 })?;
+        SealedUnit::seal(
+            &self.root,
+            self.vault_id,
+            previous.unit_id(),
+            version,
+            None,
+            plaintext,
+            rng,
+        )
     }
 
     /// Starts sealing a unit behind its **own gate** at key server `key_id`: every read of
@@ -131,7 +195,7 @@ impl UnlockedVault {
         mode: crate::gate::GateMode,
         rng: &mut R,
     ) -> Result<(GatedSeal, crate::gate::ServerRequest), Error> {
-        GatedSeal::start(self.vault_id, unit_id, plaintext, key_id, pin, mode, rng)
+        GatedSeal::start(self.vault_id, unit_id, 1, plaintext, key_id, pin, mode, rng)
     }
 
     pub(crate) fn root(&self) -> &RootKey {
@@ -154,63 +218,101 @@ impl UnlockedVault {
 }
 
 impl UnlockedVault {
-    /// The epoch after `current`, which must be this vault's header.
-    fn next_epoch(&self, current: &VaultHeader) -> Result<u32, Error> {
+    /// Checks that `current` is the header this vault was opened with: the same vault
+    /// ([`Error::OtherVault`]), epoch and digest ([`Error::StaleHeader`]).
+    pub(crate) fn check_current(&self, current: &VaultHeader) -> Result<(), Error> {
         if current.vault_id() != self.vault_id {
             return Err(Error::OtherVault {
                 object: "vault header",
             });
         }
+        if current.epoch() != self.epoch || current.digest() != &self.header_digest {
+            return Err(Error::StaleHeader {
+                found: current.epoch(),
+                expected: self.epoch,
+            });
+        }
+        Ok(())
+    }
+
+    /// The epoch after `current`, which must be this vault's header, after checking that
+    /// every server key in `servers` is newer than the one `current_capsules` use for that
+    /// key server.
+    fn next_epoch(
+        &self,
+        current: &VaultHeader,
+        current_capsules: &[Capsule],
+        policy: &Policy,
+        servers: &[KeyServerSetup],
+    ) -> Result<u32, Error> {
+        self.check_current(current)?;
+        for capsule in current_capsules {
+            capsule.check_binding(current)?;
+        }
+        for setup in servers {
+            let key_id = policy
+                .holder(setup.holder)
+                .and_then(|h| h.kind().key_id())
+                .ok_or(Error::WrongHolderKind(setup.holder))?;
+            check_newer(setup, key_id, current_capsules)?;
+        }
         current.epoch().checked_add(1).ok_or(Error::EpochExhausted)
     }
 
-    /// Starts a **re-deal**: the same secret, a fresh polynomial, new shares for every holder
-    /// of `policy` (the current policy, or a new one that, say, replaces a lost device), at
-    /// epoch `current.epoch() + 1`, with new capsules under the given (typically next)
-    /// server keys. Units are not re-encrypted: the root key does not depend on the epoch.
+    /// Starts a **refresh**: the same secret, a fresh polynomial, new shares for every
+    /// holder of `policy` (the current policy, or a new one that, say, replaces a lost
+    /// device), at epoch `current.epoch() + 1`, with new capsules under server keys newer
+    /// than the ones `current_capsules` use ([`Error::KeyVersionNotNewer`] otherwise).
+    /// Units are not re-encrypted: the root key does not change.
+    ///
+    /// **What it protects against**: a lost or revoked holder *alone* — once the key
+    /// servers drop the old key versions, its old share and old capsule no longer reach
+    /// `t`. **What it does not**: `t` old shares kept together (an old device share and the
+    /// old recovery card stolen together) still rebuild the same secret and open every unit,
+    /// including units written after the refresh. Against that, use [`rekey`](Self::rekey)
+    /// (`spec/threat-model.md`, "Revocation").
     ///
     /// Two-phase: nothing old is invalidated here. Persist the new artifacts from
-    /// [`Enrollment::finish`], check they unlock, and only then delete the old ones and tell
-    /// the key server to drop the old key version (which is what revokes old shares).
-    pub fn redeal<R: CryptoRng + ?Sized>(
+    /// [`PendingEnrollment::finish`], check they unlock, and only then delete the old ones
+    /// and drop the old key versions at the key servers.
+    pub fn refresh<R: CryptoRng + ?Sized>(
         &self,
         current: &VaultHeader,
-        policy: crate::policy::Policy,
+        current_capsules: &[Capsule],
+        policy: Policy,
         servers: &[KeyServerSetup],
-        password: Option<&[u8]>,
+        password: Option<Password<'_>>,
         rng: &mut R,
-    ) -> Result<(Enrollment, Vec<crate::gate::ServerRequest>), Error> {
-        let epoch = self.next_epoch(current)?;
+    ) -> Result<(PendingEnrollment, Vec<ServerRequest>), Error> {
+        let epoch = self.next_epoch(current, current_capsules, &policy, servers)?;
         let secret = Secret::from_scalar(*self.secret.as_scalar())?;
-        Enrollment::deal(policy, secret, self.vault_id, epoch, servers, password, rng)
+        Enrollment::deal(policy, secret, self.vault_id, epoch, rng)?
+            .request_gates(servers, password, rng)
     }
 
-    /// Starts a **rekey**: a *new* secret (so a new root key), dealt at epoch
-    /// `current.epoch() + 1` of the same vault id, for when the secret itself may have
-    /// leaked. After [`Enrollment::finish`], move every unit over with
-    /// [`reencrypt_units`](Self::reencrypt_units) on the new vault. Old shares, capsules and
-    /// cards are useless against the new header; old units do not open under the new key.
+    /// Starts a **rekey**: a *new* secret (so a new root key and new unlock tags), dealt at
+    /// epoch `current.epoch() + 1` of the same vault id, with new capsules under newer
+    /// server keys. After [`PendingEnrollment::finish`], move every unit over with
+    /// [`reencrypt_units`](Self::reencrypt_units) on the new vault, and replace the unlock
+    /// tag at each key server with a password guard ([`tag_change`](Self::tag_change)).
+    /// Old shares, capsules and cards are useless against the new header, and old units do
+    /// not open under the new key; anything sealed after the rekey is out of reach of
+    /// whoever kept old shares.
     ///
     /// Two-phase: the old vault and its units stay valid until the caller has persisted and
     /// checked the new ones.
     pub fn rekey<R: CryptoRng + ?Sized>(
         &self,
         current: &VaultHeader,
-        policy: crate::policy::Policy,
+        current_capsules: &[Capsule],
+        policy: Policy,
         servers: &[KeyServerSetup],
-        password: Option<&[u8]>,
+        password: Option<Password<'_>>,
         rng: &mut R,
-    ) -> Result<(Enrollment, Vec<crate::gate::ServerRequest>), Error> {
-        let epoch = self.next_epoch(current)?;
-        Enrollment::deal(
-            policy,
-            Secret::random(rng),
-            self.vault_id,
-            epoch,
-            servers,
-            password,
-            rng,
-        )
+    ) -> Result<(PendingEnrollment, Vec<ServerRequest>), Error> {
+        let epoch = self.next_epoch(current, current_capsules, &policy, servers)?;
+        Enrollment::deal(policy, Secret::random(rng), self.vault_id, epoch, rng)?
+            .request_gates(servers, password, rng)
     }
 
     /// Re-encrypts units of `old` (the same vault before a rekey) under this vault's root
@@ -241,5 +343,28 @@ impl UnlockedVault {
                 Ok(fresh)
             })
             .collect()
+    }
+}
+
+/// [`Error::KeyVersionNotNewer`] if a current capsule of key server `key_id` uses a key
+/// version at least as new as `setup`'s.
+pub(crate) fn check_newer(
+    setup: &KeyServerSetup,
+    key_id: &str,
+    current_capsules: &[Capsule],
+) -> Result<(), Error> {
+    let requested = setup.pin.key_version;
+    match current_capsules
+        .iter()
+        .filter(|c| c.key_id() == key_id)
+        .map(Capsule::key_version)
+        .max()
+    {
+        Some(current) if current >= requested => Err(Error::KeyVersionNotNewer {
+            holder: setup.holder,
+            current,
+            requested,
+        }),
+        _ => Ok(()),
     }
 }

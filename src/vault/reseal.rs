@@ -5,10 +5,10 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use super::UnlockedVault;
 use super::capsule::{Capsule, CapsuleGate};
-use super::enroll::KeyServerSetup;
+use super::enroll::{KeyServerSetup, Password};
 use super::header::VaultHeader;
+use super::{UnlockedVault, check_newer};
 use crate::Error;
 use crate::gate::{GateResponse, PendingGate, ServerRequest};
 use crate::sharing::{self, Share};
@@ -32,43 +32,47 @@ impl core::fmt::Debug for Reseal {
 }
 
 impl UnlockedVault {
-    /// Starts re-sealing key-server holder `setup.holder`'s share under a new gate: the
-    /// server's next key version (rotation: open under v, seal under v+1), another mode, or a
-    /// new password (`password`; `None` removes it). The share is re-issued from the shares
-    /// this vault was opened with, so the old capsule need not be opened first.
+    /// Starts re-sealing the share in `current` (a capsule of `header`, this vault's
+    /// header) under a new gate: the key server's newer key version (rotation: open under
+    /// v, seal under v+1), another mode, a new password (`password`; `None` removes it).
+    /// The key version must be strictly newer than `current`'s
+    /// ([`Error::KeyVersionNotNewer`]): a password change moves to a new version too, so
+    /// that dropping the old one retires the old password. The share is re-issued from the
+    /// shares this vault was opened with, so `current` need not be opened first.
     ///
     /// Two-phase: the old capsule stays valid until the server drops its key version; keep
     /// it until the new one is persisted and has opened once.
     pub fn reseal<R: CryptoRng + ?Sized>(
         &self,
         header: &VaultHeader,
+        current: &Capsule,
         setup: &KeyServerSetup,
-        password: Option<&[u8]>,
+        password: Option<Password<'_>>,
         rng: &mut R,
     ) -> Result<(Reseal, ServerRequest), Error> {
-        if header.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "vault header",
-            });
+        self.check_current(header)?;
+        current.check_binding(header)?;
+        if current.holder() != setup.holder {
+            return Err(Error::UnknownHolder(setup.holder));
         }
-        if header.epoch() != self.epoch || header.digest() != &self.header_digest {
-            return Err(Error::StaleEpoch {
-                holder: setup.holder,
-                found: self.epoch,
-                expected: header.epoch(),
-            });
-        }
+        check_newer(setup, current.key_id(), core::slice::from_ref(current))?;
         let holder = header
             .policy()
             .holder(setup.holder)
             .ok_or(Error::UnknownHolder(setup.holder))?;
-        let key_id = holder
-            .kind()
-            .key_id()
-            .ok_or(Error::WrongHolderKind(setup.holder))?;
+        let crate::policy::HolderKind::KeyServer { key_id } = holder.kind() else {
+            return Err(Error::WrongHolderKind(setup.holder));
+        };
         let share = sharing::share_for(header.commitments(), &self.shares, setup.holder, rng)?;
-        let gate = CapsuleGate::new(setup.holder, key_id, &setup.pin, &setup.mode, password, rng);
-        let (pending, request) = gate.start(password, rng)?;
+        let gate = CapsuleGate::new(
+            setup.holder,
+            key_id,
+            &setup.pin,
+            &setup.mode,
+            password.map(|p| p.params()),
+            rng,
+        );
+        let (pending, request) = gate.start(password.map(|p| p.secret()), rng)?;
         Ok((
             Reseal {
                 header: header.clone(),
@@ -96,7 +100,7 @@ impl Reseal {
             .map_err(|_| Error::BadProof { holder })?;
         let output = outputs.first().ok_or(Error::BadProof { holder })?;
         let capsule = Capsule::seal(&self.header, self.gate, output, &self.share, rng)?;
-        if capsule.open(&self.header, output)? != self.share {
+        if capsule.open(&self.header, output, response.guesses_remaining())? != self.share {
             return Err(Error::CapsuleOpen { holder });
         }
         Ok(capsule)

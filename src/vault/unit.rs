@@ -1,7 +1,6 @@
 //! Sealed units: one piece of user data (a vendor credential, say) under the root key, and
 //! optionally behind a per-unit gate that costs one key-server evaluation per read.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -12,11 +11,13 @@ use super::header::VaultId;
 use super::{RootKey, UnlockedVault};
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
-use crate::codec::{self, DecodeError, ObjectType, Reader};
-use crate::gate::{GATE_INPUT_LEN, GateMode, GateResponse, PendingGate, ServerPin, ServerRequest};
+use crate::codec::{self, DecodeError, ObjectType, Reader, Short};
+use crate::gate::{
+    GATE_INPUT_LEN, GateMode, GateResponse, PendingGate, Purpose, ServerPin, ServerRequest,
+};
 use crate::kdf;
 use crate::oprf::Output;
-use crate::policy::MAX_KEY_ID_LEN;
+use crate::policy::KeyId;
 
 /// The largest plaintext a unit holds: 64 KiB. Units are for credentials and small
 /// records; larger data should be encrypted under a key kept in a unit.
@@ -35,7 +36,7 @@ const GATE_ORACLE: u8 = 0x01;
 /// unit's public name) is bound into the output and shown in the server's audit event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitGate {
-    key_id: String,
+    key_id: KeyId,
     pin: ServerPin,
     mode: GateMode,
     gate_input: [u8; GATE_INPUT_LEN],
@@ -44,7 +45,7 @@ pub struct UnitGate {
 impl UnitGate {
     /// The key server's identity.
     pub fn key_id(&self) -> &str {
-        &self.key_id
+        self.key_id.as_str()
     }
 
     /// The pinned server key.
@@ -62,7 +63,7 @@ impl UnitGate {
     }
 
     fn write_to(&self, out: &mut Vec<u8>) {
-        codec::put_short(out, self.key_id.as_bytes());
+        self.key_id.put(out);
         out.extend_from_slice(&self.pin.key_version.to_be_bytes());
         out.extend_from_slice(&self.pin.public_key.to_bytes());
         self.mode.write_to(out);
@@ -70,7 +71,7 @@ impl UnitGate {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let key_id = String::from(r.short_text("gate key id", MAX_KEY_ID_LEN)?);
+        let key_id = r.text("gate key id")?;
         let key_version = r.u32("gate key version")?;
         let public_key = read_public_key(r, "gate server key")?;
         let mode = GateMode::read(r)?;
@@ -95,25 +96,24 @@ impl UnitGate {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SealedUnit {
     vault_id: VaultId,
-    unit_id: Vec<u8>,
+    unit_id: Short<MAX_UNIT_ID_LEN>,
+    version: u32,
     gate: Option<UnitGate>,
     nonce: [u8; NONCE_LEN],
     /// Ciphertext followed by the 16-byte tag.
     ciphertext: Vec<u8>,
 }
 
-fn check_unit(unit_id: &[u8], plaintext: &[u8]) -> Result<(), Error> {
-    if unit_id.is_empty() || unit_id.len() > MAX_UNIT_ID_LEN {
-        return Err(Error::UnitIdLength {
-            length: unit_id.len(),
-        });
-    }
+fn check_unit(unit_id: &[u8], plaintext: &[u8]) -> Result<Short<MAX_UNIT_ID_LEN>, Error> {
+    let id = Short::new("unit id", unit_id).map_err(|_| Error::UnitIdLength {
+        length: unit_id.len(),
+    })?;
     if plaintext.len() > MAX_UNIT_LEN {
         return Err(Error::UnitTooLarge {
             length: plaintext.len(),
         });
     }
-    Ok(())
+    Ok(id)
 }
 
 fn unit_key(root: &RootKey, unit_id: &[u8], gate_output: Option<&Output>) -> Zeroizing<[u8; 32]> {
@@ -134,7 +134,14 @@ impl SealedUnit {
 
     /// The unit's id (public; chosen by the app, e.g. `b"vendor:acme"`).
     pub fn unit_id(&self) -> &[u8] {
-        &self.unit_id
+        self.unit_id.as_bytes()
+    }
+
+    /// The unit's version: 1 when first sealed, one higher with every update. Bound into
+    /// the associated data, so storage cannot change it; a client that records the latest
+    /// version it saw detects a rollback (an older ciphertext served again).
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     /// The unit's own gate, if it has one.
@@ -144,10 +151,11 @@ impl SealedUnit {
 
     /// The bytes before the ciphertext: the AEAD's associated data.
     fn header_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(128 + self.unit_id.len());
+        let mut out = Vec::with_capacity(256 + self.unit_id.as_bytes().len());
         codec::put_prefix(&mut out, ObjectType::Unit);
         out.extend_from_slice(&self.vault_id.0);
-        codec::put_short(&mut out, &self.unit_id);
+        self.unit_id.put(&mut out);
+        out.extend_from_slice(&self.version.to_be_bytes());
         match &self.gate {
             None => out.push(GATE_NONE),
             Some(gate) => {
@@ -179,7 +187,16 @@ impl SealedUnit {
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         codec::read_prefix(r, ObjectType::Unit)?;
         let vault_id = VaultId(r.array("vault id")?);
-        let unit_id = r.short_bytes("unit id", MAX_UNIT_ID_LEN)?.to_vec();
+        let unit_id = r.short("unit id")?;
+        let version = r.u32("unit version")?;
+        if version == 0 {
+            return Err(DecodeError::OutOfRange {
+                field: "unit version",
+                value: 0,
+                min: 1,
+                max: u32::MAX,
+            });
+        }
         let gate = match r.u8("unit gate")? {
             GATE_NONE => None,
             GATE_ORACLE => Some(UnitGate::read(r)?),
@@ -203,22 +220,24 @@ impl SealedUnit {
         Ok(Self {
             vault_id,
             unit_id,
+            version,
             gate,
             nonce,
             ciphertext,
         })
     }
 
-    /// Seals `plaintext` as unit `unit_id` of the vault.
+    /// Seals `plaintext` as version `version` of unit `unit_id` of the vault.
     pub(crate) fn seal<R: CryptoRng + ?Sized>(
         root: &RootKey,
         vault_id: VaultId,
         unit_id: &[u8],
+        version: u32,
         gate: Option<(UnitGate, &Output)>,
         plaintext: &[u8],
         rng: &mut R,
     ) -> Result<Self, Error> {
-        check_unit(unit_id, plaintext)?;
+        let id = check_unit(unit_id, plaintext)?;
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
         let (gate, output) = match gate {
@@ -227,7 +246,8 @@ impl SealedUnit {
         };
         let mut unit = Self {
             vault_id,
-            unit_id: unit_id.to_vec(),
+            unit_id: id,
+            version,
             gate,
             nonce,
             ciphertext: alloc::vec![0u8; plaintext.len() + TAG_LEN],
@@ -266,7 +286,7 @@ impl SealedUnit {
         let (body, tag) = self.ciphertext.split_at(split);
         let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Error::UnitOpen)?;
         let mut plaintext = Zeroizing::new(body.to_vec());
-        let key = unit_key(root, &self.unit_id, gate_output);
+        let key = unit_key(root, self.unit_id.as_bytes(), gate_output);
         if !aead::open(
             &key,
             &self.nonce,
@@ -283,7 +303,8 @@ impl SealedUnit {
 /// Sealing a unit behind its own gate, waiting for the key server's evaluation.
 pub struct GatedSeal {
     vault_id: VaultId,
-    unit_id: Vec<u8>,
+    unit_id: Short<MAX_UNIT_ID_LEN>,
+    version: u32,
     plaintext: Zeroizing<Vec<u8>>,
     gate: UnitGate,
     pending: PendingGate,
@@ -298,45 +319,47 @@ impl core::fmt::Debug for GatedSeal {
 }
 
 impl GatedSeal {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn start<R: CryptoRng + ?Sized>(
         vault_id: VaultId,
         unit_id: &[u8],
+        version: u32,
         plaintext: &[u8],
         key_id: &str,
         pin: ServerPin,
         mode: GateMode,
         rng: &mut R,
     ) -> Result<(Self, ServerRequest), Error> {
-        check_unit(unit_id, plaintext)?;
-        if key_id.is_empty() || key_id.len() > MAX_KEY_ID_LEN {
-            return Err(Error::Decode {
-                object: "unit gate",
-                error: DecodeError::FieldLength {
-                    field: "key id",
-                    length: key_id.len(),
-                    max: MAX_KEY_ID_LEN,
-                },
-            });
-        }
+        let id = check_unit(unit_id, plaintext)?;
+        let key_id = KeyId::new("gate key id", key_id).map_err(|error| Error::Decode {
+            object: "unit gate",
+            error,
+        })?;
         let mut gate_input = [0u8; GATE_INPUT_LEN];
         rng.fill_bytes(&mut gate_input);
         let gate = UnitGate {
-            key_id: String::from(key_id),
+            key_id,
             pin,
             mode,
             gate_input,
         };
         let input = Zeroizing::new(gate_input.to_vec());
-        let (pending, request) =
-            PendingGate::start(&gate.pin, &gate.mode, alloc::vec![input], rng)?;
+        let (pending, request) = PendingGate::start(
+            Purpose::UnitGate,
+            &gate.pin,
+            &gate.mode,
+            alloc::vec![input],
+            rng,
+        )?;
         let request = ServerRequest {
             holders: Vec::new(),
-            key_id: gate.key_id.clone(),
+            key_id: gate.key_id.as_str().into(),
             request,
         };
         let seal = Self {
             vault_id,
-            unit_id: unit_id.to_vec(),
+            unit_id: id,
+            version,
             plaintext: Zeroizing::new(plaintext.to_vec()),
             gate,
             pending,
@@ -365,7 +388,8 @@ impl GatedSeal {
         let unit = SealedUnit::seal(
             vault.root(),
             self.vault_id,
-            &self.unit_id,
+            self.unit_id.as_bytes(),
+            self.version,
             Some((self.gate, output)),
             &self.plaintext,
             rng,
@@ -418,10 +442,11 @@ impl UnitRead {
                 .filter_map(|&i| units.get(i).and_then(|u| u.gate.as_ref()))
                 .map(|g| Zeroizing::new(g.gate_input.to_vec()))
                 .collect();
-            let (pending, request) = PendingGate::start(&gate.pin, &gate.mode, inputs, rng)?;
+            let (pending, request) =
+                PendingGate::start(Purpose::UnitGate, &gate.pin, &gate.mode, inputs, rng)?;
             requests.push(ServerRequest {
                 holders: Vec::new(),
-                key_id: gate.key_id.clone(),
+                key_id: gate.key_id.as_str().into(),
                 request,
             });
             groups.push((members, pending));

@@ -1,6 +1,11 @@
 //! Unlock: gather t shares (local shares, share cards, capsules opened through their key
 //! servers), verify them against the header, combine, and derive the root key.
+//!
+//! Capsules and headers come from untrusted storage. The caller says what it trusts
+//! ([`Trust`]): the digest of the header it enrolled, the key servers' key sets it fetched
+//! over an authenticated channel, or both. See `spec/protocol.md` §4.2.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -11,13 +16,77 @@ use super::header::VaultHeader;
 use super::share::VaultShare;
 use crate::Error;
 use crate::gate::{GateResponse, PendingGate, ServerRequest};
+use crate::kdf::Digest;
+use crate::keyserver::KeySet;
 use crate::sharing::{self, HolderSet, Share};
+
+/// What the caller trusts when unlocking: the header it enrolled (by digest), and the key
+/// servers' key sets it obtained over an authenticated channel.
+///
+/// * A capsule whose key server has a key set here must pin a key of that set (for its
+///   version, purpose and mode), else [`Error::UntrustedKey`].
+/// * A capsule of any other key server is accepted only if the header is anchored: its
+///   digest is the trusted one, or a share given to the unlock (the device's share, a
+///   share card — the user's own secrets) was dealt with it. A header that is anchored
+///   can't be swapped, and a swapped capsule then yields a share that fails verification.
+/// * A trusted digest that differs from the header's is [`Error::UntrustedHeader`].
+#[derive(Clone, Debug, Default)]
+pub struct Trust {
+    header_digest: Option<Digest>,
+    key_sets: Vec<(String, KeySet)>,
+}
+
+impl Trust {
+    /// Trusts nothing yet: only shares given to the unlock anchor the header.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts the header with this digest (kept on the device since enrollment).
+    pub fn header(mut self, digest: &Digest) -> Self {
+        self.header_digest = Some(*digest);
+        self
+    }
+
+    /// Trusts `keys` as key server `key_id`'s key set.
+    pub fn key_set(mut self, key_id: &str, keys: KeySet) -> Self {
+        self.key_sets.retain(|(id, _)| id != key_id);
+        self.key_sets.push((String::from(key_id), keys));
+        self
+    }
+
+    fn check_capsule(&self, capsule: &Capsule, header_anchored: bool) -> Result<(), Error> {
+        let holder = capsule.holder();
+        match self.key_sets.iter().find(|(id, _)| id == capsule.key_id()) {
+            Some((_, keys)) => {
+                let trusted = keys.pin(
+                    capsule.key_version(),
+                    capsule.purpose(),
+                    capsule.mode().mode(),
+                );
+                if trusted.as_ref() == Some(capsule.pin()) {
+                    Ok(())
+                } else {
+                    Err(Error::UntrustedKey { holder })
+                }
+            }
+            None if header_anchored => Ok(()),
+            None => Err(Error::UntrustedKey { holder }),
+        }
+    }
+}
+
+/// One request's capsules, waiting for the key server's answer.
+struct Group {
+    capsules: Vec<Capsule>,
+    gate: PendingGate,
+}
 
 /// An unlock waiting for the key servers' answers. Single use.
 pub struct Unlock {
     header: VaultHeader,
     shares: Vec<Share>,
-    pending: Vec<(Vec<Capsule>, PendingGate)>,
+    pending: Vec<Group>,
 }
 
 impl core::fmt::Debug for Unlock {
@@ -32,20 +101,31 @@ impl core::fmt::Debug for Unlock {
 
 impl Unlock {
     /// Starts unlocking `header` with the shares at hand (device shares, share cards'
-    /// shares) and the capsules to open. Capsules for the same server key and mode are
-    /// batched into one request. `password` is required exactly when the capsules take one.
+    /// shares) and the capsules to open, trusting what `trust` says. Capsules for the same
+    /// server key and mode are batched into one request, except password capsules: each
+    /// is its own request, since each is a counted guess. `password` is required exactly
+    /// when the capsules take one.
     ///
-    /// Every object is checked against the header first (vault, epoch, header digest,
-    /// holder kind); a holder given twice is an error.
+    /// Checks, in this order: the header against `trust`; every share against the header
+    /// (vault, epoch, header digest, holder); every capsule against the header (vault,
+    /// epoch, holder, key id) and then against `trust`; a holder given twice is an error.
     pub fn start<R: CryptoRng + ?Sized>(
         header: &VaultHeader,
         shares: &[VaultShare],
         capsules: &[Capsule],
+        trust: &Trust,
         password: Option<&[u8]>,
         rng: &mut R,
     ) -> Result<(Self, Vec<ServerRequest>), Error> {
+        if trust
+            .header_digest
+            .is_some_and(|digest| &digest != header.digest())
+        {
+            return Err(Error::UntrustedHeader);
+        }
+        let anchored = trust.header_digest.is_some() || !shares.is_empty();
         let mut seen = HolderSet::new();
-        let mut local = Vec::with_capacity(shares.len());
+        let mut local = Vec::with_capacity(shares.len() + capsules.len());
         for share in shares {
             share.check_binding(header)?;
             if !seen.insert(share.holder()) {
@@ -53,19 +133,25 @@ impl Unlock {
             }
             local.push(share.share().clone());
         }
-        // Group capsules by (server, key, mode): one request, one proof per group.
+        // Group capsules by (server, key, purpose, mode): one request, one proof per group,
+        // at most the purpose's element budget per request.
         let mut groups: Vec<Vec<Capsule>> = Vec::new();
         for capsule in capsules {
             capsule.check_binding(header)?;
+            trust.check_capsule(capsule, anchored)?;
             if !seen.insert(capsule.holder()) {
                 return Err(Error::DuplicateHolder(capsule.holder()));
             }
-            let same = |c: &Capsule| {
-                c.key_id() == capsule.key_id()
-                    && c.pin() == capsule.pin()
-                    && c.mode() == capsule.mode()
+            let same = |group: &Vec<Capsule>| {
+                group.len() < capsule.purpose().element_budget()
+                    && group.first().is_some_and(|c| {
+                        c.key_id() == capsule.key_id()
+                            && c.pin() == capsule.pin()
+                            && c.mode() == capsule.mode()
+                            && c.purpose() == capsule.purpose()
+                    })
             };
-            match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
+            match groups.iter_mut().find(|g| same(g)) {
                 Some(group) => group.push(capsule.clone()),
                 None => groups.push(alloc::vec![capsule.clone()]),
             }
@@ -78,13 +164,17 @@ impl Unlock {
                 .iter()
                 .map(|c| c.gate().oprf_input(password))
                 .collect::<Result<Vec<_>, _>>()?;
-            let (waiting, request) = PendingGate::start(first.pin(), first.mode(), inputs, rng)?;
+            let (gate, request) =
+                PendingGate::start(first.purpose(), first.pin(), first.mode(), inputs, rng)?;
             requests.push(ServerRequest {
                 holders: group.iter().map(Capsule::holder).collect(),
                 key_id: first.key_id().into(),
                 request,
             });
-            pending.push((group, waiting));
+            pending.push(Group {
+                capsules: group,
+                gate,
+            });
         }
         Ok((
             Self {
@@ -99,10 +189,10 @@ impl Unlock {
     /// Completes the unlock. `responses[i]` answers request `i`; `None` marks a server that
     /// refused or could not be reached, which is fine as long as `t` shares remain.
     ///
-    /// A response that fails verification, or a capsule that does not open, is an error
-    /// naming the holder (a server that answers wrongly is under attack or attacking; the
-    /// app may retry without that server's capsules). All shares are then batch-verified
-    /// against the header's commitments, combined, and checked against `C_0`.
+    /// A response that fails verification is [`Error::BadProof`]; a capsule that does not
+    /// open is [`Error::CapsuleOpen`], or [`Error::WrongPassword`] (with the guesses left)
+    /// for a password capsule. All shares are then batch-verified against the header's
+    /// commitments, combined, and checked against `C_0`.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
         responses: &[Option<GateResponse>],
@@ -119,17 +209,22 @@ impl Unlock {
                 found: responses.len(),
             });
         }
-        for ((capsules, waiting), response) in pending.into_iter().zip(responses) {
+        for (group, response) in pending.into_iter().zip(responses) {
             let Some(response) = response else { continue };
             // Groups are built non-empty; the first capsule's holder names the culprit.
-            let Some(first) = capsules.first() else {
+            let Some(first) = group.capsules.first() else {
                 continue;
             };
-            let outputs = waiting.finish(response).map_err(|_| Error::BadProof {
-                holder: first.holder(),
-            })?;
-            for (capsule, output) in capsules.iter().zip(&outputs) {
-                shares.push(capsule.open(&header, output)?);
+            let holder = first.holder();
+            if first.purpose() != response.purpose() {
+                return Err(Error::BadProof { holder });
+            }
+            let outputs = group
+                .gate
+                .finish(response)
+                .map_err(|_| Error::BadProof { holder })?;
+            for (capsule, output) in group.capsules.iter().zip(&outputs) {
+                shares.push(capsule.open(&header, output, response.guesses_remaining())?);
             }
         }
         let needed = header.policy().threshold();
