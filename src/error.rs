@@ -1,9 +1,9 @@
 //! The vault-level error: what went wrong, and with which holder or object.
 
 use crate::codec::DecodeError;
+use crate::gate::Purpose;
 use crate::policy::{PolicyDecodeError, PolicyError};
 use crate::sharing::{self, HolderId, HolderSet};
-use crate::gate::Purpose;
 use crate::vault::CardError;
 
 /// Why a vault operation failed.
@@ -542,10 +542,16 @@ impl core::fmt::Display for Error {
             },
             Self::NoRecord => f.write_str("the user has no record at this key server"),
             Self::TooManyKeyVersions { max } => {
-                write!(f, "the user already has {max} key versions; drop an old one")
+                write!(
+                    f,
+                    "the user already has {max} key versions; drop an old one"
+                )
             }
             Self::NewestKeyVersion { version } => {
-                write!(f, "key version {version} is the newest and cannot be dropped")
+                write!(
+                    f,
+                    "key version {version} is the newest and cannot be dropped"
+                )
             }
             Self::UnknownGeneration { generation } => {
                 write!(f, "master-seed generation {generation} is not known")

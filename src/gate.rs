@@ -292,7 +292,8 @@ impl PasswordParams {
             Some(STRETCHED_PASSWORD_LEN),
         )
         .map_err(|_| Error::PasswordStretch)?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut out = Zeroizing::new([0u8; STRETCHED_PASSWORD_LEN]);
         argon
             .hash_password_into(password, salt, &mut *out)

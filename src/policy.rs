@@ -65,10 +65,11 @@ pub struct Holder {
 impl Holder {
     /// A holder; the label (and a key server's key id) must be 1..=32 (1..=64) bytes.
     pub fn new(id: HolderId, kind: HolderKind, label: &str) -> Result<Self, PolicyError> {
-        let label = ShortText::new("holder label", label).map_err(|_| PolicyError::LabelLength {
-            holder: id,
-            length: label.len(),
-        })?;
+        let label =
+            ShortText::new("holder label", label).map_err(|_| PolicyError::LabelLength {
+                holder: id,
+                length: label.len(),
+            })?;
         Ok(Self { id, kind, label })
     }
 
@@ -221,7 +222,11 @@ impl Policy {
     /// [`Policy::new`] with a flags byte: [`FLAG_SERVERS_ALONE`] allows the key-server
     /// holders alone to reach the threshold. Other bits are
     /// [`PolicyError::UnknownFlags`] (checked first).
-    pub fn with_flags(threshold: u8, flags: u8, mut holders: Vec<Holder>) -> Result<Self, PolicyError> {
+    pub fn with_flags(
+        threshold: u8,
+        flags: u8,
+        mut holders: Vec<Holder>,
+    ) -> Result<Self, PolicyError> {
         if flags & !FLAG_SERVERS_ALONE != 0 {
             return Err(PolicyError::UnknownFlags { flags });
         }
@@ -436,11 +441,7 @@ pub struct PolicyBuilder {
 }
 
 impl PolicyBuilder {
-    fn push(
-        mut self,
-        id: u8,
-        make: impl FnOnce(HolderId) -> Result<Holder, PolicyError>,
-    ) -> Self {
+    fn push(mut self, id: u8, make: impl FnOnce(HolderId) -> Result<Holder, PolicyError>) -> Self {
         if self.error.is_none() {
             let holder = HolderId::new(id)
                 .map_err(|_| PolicyError::ZeroHolderId)

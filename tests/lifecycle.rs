@@ -5,26 +5,35 @@ mod common;
 
 use common::*;
 use quorumkey::Error;
-use quorumkey::gate::{GateMode, GateResponse, ServerRequest};
+use quorumkey::gate::{GateMode, GateResponse, Purpose, ServerRequest};
+use quorumkey::keyserver::{AuditAction, Operation};
 use quorumkey::oprf::Mode;
 use quorumkey::policy::Policy;
-use quorumkey::vault::{SealedUnit, UnitRead};
+use quorumkey::vault::{SealedUnit, Trust, UnitRead};
 
-fn answer_all(
-    servers: &[Server],
-    requests: &[ServerRequest],
-    seed: u64,
-) -> Vec<Option<GateResponse>> {
-    let mut r = rng(seed);
+fn answer_all(servers: &[Server], requests: &[ServerRequest]) -> Vec<Option<GateResponse>> {
     requests
         .iter()
         .map(|q| {
             servers
                 .iter()
                 .find(|s| s.key_id == q.key_id)
-                .and_then(|s| s.answer(q, &mut r).ok())
+                .and_then(|s| s.answer(q).ok())
         })
         .collect()
+}
+
+/// The last audit event's evaluation fields: (element count, info, mode).
+fn last_evaluation(server: &Server) -> (usize, Option<Vec<u8>>, Mode) {
+    match server.audit.borrow().last().map(|e| e.action.clone()) {
+        Some(AuditAction::Evaluated {
+            element_count,
+            info,
+            mode,
+            ..
+        }) => (element_count, info, mode),
+        other => panic!("no evaluation: {other:?}"),
+    }
 }
 
 #[test]
@@ -41,12 +50,12 @@ fn per_unit_gates_cost_one_batched_evaluation_per_read() {
                 &id,
                 &[i; 10],
                 "keys.example",
-                servers[0].pin(1, &GateMode::Voprf),
+                servers[0].pin(1, Purpose::UnitGate, &GateMode::Voprf),
                 GateMode::Voprf,
                 &mut r,
             )
             .unwrap();
-        let response = servers[0].answer(&request, &mut r).unwrap();
+        let response = servers[0].answer(&request).unwrap();
         units.push(
             SealedUnit::from_bytes(&seal.finish(vault, &response, &mut r).unwrap().to_bytes())
                 .unwrap(),
@@ -59,17 +68,10 @@ fn per_unit_gates_cost_one_batched_evaluation_per_read() {
     let (read, requests) = UnitRead::start(&units, &mut r).unwrap();
     assert_eq!(requests.len(), 1, "one request for all five gated units");
     assert_eq!(requests[0].request.evaluation_request().len(), 5);
-    let (response, event) = servers[0]
-        .server
-        .evaluate(
-            USER,
-            &servers[0].active,
-            &requests[0].request.to_bytes(),
-            &mut r,
-        )
-        .unwrap();
-    assert_eq!(event.element_count, 5);
-    assert_eq!(event.info, None, "VOPRF: the server learns no label");
+    let response = servers[0].answer(&requests[0]).unwrap();
+    let (count, info, _) = last_evaluation(&servers[0]);
+    assert_eq!(count, 5);
+    assert_eq!(info, None, "VOPRF: the server learns no label");
     let opened = read.finish(vault, &[Some(response)]).unwrap();
     for (i, result) in opened.iter().take(5).enumerate() {
         assert_eq!(&***result.as_ref().unwrap(), &[i as u8; 10]);
@@ -91,7 +93,7 @@ fn per_unit_gates_cost_one_batched_evaluation_per_read() {
     let impostor = [Server::new("keys.example", 8)];
     let (read, requests) = UnitRead::start(&units, &mut r).unwrap();
     let opened = read
-        .finish(vault, &answer_all(&impostor, &requests, 3))
+        .finish(vault, &answer_all(&impostor, &requests))
         .unwrap();
     assert!(
         opened
@@ -113,32 +115,25 @@ fn poprf_unit_gate_shows_its_label_in_the_audit_event() {
             b"acme",
             b"alice:pw",
             "keys.example",
-            servers[0].pin(1, &mode),
+            servers[0].pin(1, Purpose::UnitGate, &mode),
             mode.clone(),
             &mut r,
         )
         .unwrap();
-    let response = servers[0].answer(&request, &mut r).unwrap();
+    let response = servers[0].answer(&request).unwrap();
     let unit = seal.finish(vault, &response, &mut r).unwrap();
     let (read, requests) = UnitRead::start(std::slice::from_ref(&unit), &mut r).unwrap();
-    let (response, event) = servers[0]
-        .server
-        .evaluate(
-            USER,
-            &servers[0].active,
-            &requests[0].request.to_bytes(),
-            &mut r,
-        )
-        .unwrap();
-    assert_eq!(event.mode, Mode::Poprf);
-    assert_eq!(event.info.as_deref(), Some(&b"vendor:acme"[..]));
+    let response = servers[0].answer(&requests[0]).unwrap();
+    let (_, info, mode) = last_evaluation(&servers[0]);
+    assert_eq!(mode, Mode::Poprf);
+    assert_eq!(info.as_deref(), Some(&b"vendor:acme"[..]));
     let opened = read.finish(vault, &[Some(response)]).unwrap();
     assert_eq!(&**opened[0].as_ref().unwrap(), b"alice:pw");
     // Another vault's root key does not open it even with the gate's output.
     let other = enroll(two_of_three(), &servers, GateMode::Voprf, None, 12);
     let (read, requests) = UnitRead::start(std::slice::from_ref(&unit), &mut r).unwrap();
     let opened = read
-        .finish(&other.vault, &answer_all(&servers, &requests, 13))
+        .finish(&other.vault, &answer_all(&servers, &requests))
         .unwrap();
     assert!(matches!(opened[0], Err(Error::OtherVault { .. })));
 }
@@ -146,7 +141,7 @@ fn poprf_unit_gate_shows_its_label_in_the_audit_event() {
 #[test]
 fn recovery_kit_plus_card_rebuilds_the_vault_and_re_deals_to_a_new_device() {
     use quorumkey::vault::{KeyServerSetup, RecoveryKit, ShareCard};
-    let mut servers = [Server::new("keys.example", 7)];
+    let servers = [Server::new("keys.example", 7)];
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 20);
     let unit = enrolled
         .vault
@@ -170,29 +165,26 @@ fn recovery_kit_plus_card_rebuilds_the_vault_and_re_deals_to_a_new_device() {
     .unwrap();
     assert_eq!(&**vault.open_unit(&unit).unwrap(), b"kept");
 
-    // Re-deal to a new device (new holder id 4 replaces the lost 1) under key v2.
-    servers[0].active = vec![1, 2];
+    // Refresh to a new device (new holder id 4 replaces the lost 1) under key v2.
+    let keys = servers[0].add_version();
     let policy = Policy::builder(2)
         .device(4, "new phone")
         .key_server(2, "keys", "keys.example")
         .custodian(3, "recovery card")
         .build()
         .unwrap();
-    let setup = [KeyServerSetup {
-        holder: 2.try_into().unwrap(),
-        pin: servers[0].pin(2, &GateMode::Voprf),
-        mode: GateMode::Voprf,
-    }];
+    let setup =
+        [KeyServerSetup::newest(2.try_into().unwrap(), &keys, GateMode::Voprf, false).unwrap()];
     let mut r = rng(23);
     let (redeal, requests) = vault
-        .redeal(kit.header(), policy, &setup, None, &mut r)
+        .refresh(kit.header(), kit.capsules(), policy, &setup, None, &mut r)
         .unwrap();
-    let responses: Vec<GateResponse> = answer_all(&servers, &requests, 24)
+    let responses: Vec<GateResponse> = answer_all(&servers, &requests)
         .into_iter()
         .map(Option::unwrap)
         .collect();
     let fresh = redeal.finish(&responses, &mut r).unwrap();
-    servers[0].active = vec![2];
+    servers[0].drop_version(1).unwrap();
     let again = unlock(
         &fresh.header,
         &fresh.device_shares,
@@ -205,7 +197,8 @@ fn recovery_kit_plus_card_rebuilds_the_vault_and_re_deals_to_a_new_device() {
     assert_eq!(&**again.open_unit(&unit).unwrap(), b"kept");
     // The old kit is dead once v1 is dropped (its capsule is shredded, the old card alone is one share).
     let card = ShareCard::from_text(&card_text).unwrap();
-    let err = unlock(
+    let err = unlock_trusting(
+        &Trust::new(),
         kit.header(),
         &[card.into_share()],
         kit.capsules(),
@@ -227,16 +220,21 @@ fn rekey_changes_the_secret_and_moves_units() {
         enrolled.vault.seal_unit(b"a", b"one", &mut r).unwrap(),
         enrolled.vault.seal_unit(b"b", b"two", &mut r).unwrap(),
     ];
-    let setup = [KeyServerSetup {
-        holder: 2.try_into().unwrap(),
-        pin: servers[0].pin(1, &GateMode::Voprf),
-        mode: GateMode::Voprf,
-    }];
+    let keys = servers[0].add_version();
+    let setup =
+        [KeyServerSetup::newest(2.try_into().unwrap(), &keys, GateMode::Voprf, false).unwrap()];
     let (rekey, requests) = enrolled
         .vault
-        .rekey(&enrolled.header, two_of_three(), &setup, None, &mut r)
+        .rekey(
+            &enrolled.header,
+            &enrolled.capsules,
+            two_of_three(),
+            &setup,
+            None,
+            &mut r,
+        )
         .unwrap();
-    let responses: Vec<GateResponse> = answer_all(&servers, &requests, 32)
+    let responses: Vec<GateResponse> = answer_all(&servers, &requests)
         .into_iter()
         .map(Option::unwrap)
         .collect();
@@ -273,14 +271,14 @@ fn rekey_changes_the_secret_and_moves_units() {
 #[test]
 fn key_rotation_reseals_and_deleting_the_old_version_shreds_unmigrated_capsules() {
     use quorumkey::vault::KeyServerSetup;
-    let mut servers = [Server::new("keys.example", 7)];
+    let servers = [Server::new("keys.example", 7)];
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 40);
     let unit = enrolled
         .vault
         .seal_unit(b"u", b"rotated", &mut rng(41))
         .unwrap();
     // The server adds v2; on the next unlock the client re-seals (open under v1, seal under v2).
-    servers[0].active = vec![1, 2];
+    let keys = servers[0].add_version();
     let vault = unlock(
         &enrolled.header,
         &enrolled.device_shares,
@@ -291,20 +289,33 @@ fn key_rotation_reseals_and_deleting_the_old_version_shreds_unmigrated_capsules(
     )
     .unwrap();
     let holder = enrolled.capsules[0].holder();
-    let setup = KeyServerSetup {
-        holder,
-        pin: servers[0].pin(2, &GateMode::Voprf),
-        mode: GateMode::Voprf,
-    };
+    let setup = KeyServerSetup::newest(holder, &keys, GateMode::Voprf, false).unwrap();
     let mut r = rng(43);
     let (reseal, request) = vault
-        .reseal(&enrolled.header, &setup, None, &mut r)
+        .reseal(
+            &enrolled.header,
+            &enrolled.capsules[0],
+            &setup,
+            None,
+            &mut r,
+        )
         .unwrap();
-    let response = servers[0].answer(&request, &mut r).unwrap();
+    let response = servers[0].answer(&request).unwrap();
     let migrated = reseal.finish(&response, &mut r).unwrap();
     assert_eq!(migrated.key_version(), 2);
+    // Re-sealing the migrated capsule under the same version is refused.
+    assert_eq!(
+        vault
+            .reseal(&enrolled.header, &migrated, &setup, None, &mut r)
+            .unwrap_err(),
+        Error::KeyVersionNotNewer {
+            holder,
+            current: 2,
+            requested: 2
+        }
+    );
     // The header did not change: cards and device shares stay valid.
-    servers[0].active = vec![2];
+    servers[0].drop_version(1).unwrap();
     let again = unlock(
         &enrolled.header,
         &enrolled.device_shares,
@@ -316,7 +327,8 @@ fn key_rotation_reseals_and_deleting_the_old_version_shreds_unmigrated_capsules(
     .unwrap();
     assert_eq!(&**again.open_unit(&unit).unwrap(), b"rotated");
     // The un-migrated capsule is shredded.
-    let err = unlock(
+    let err = unlock_trusting(
+        &Trust::new(),
         &enrolled.header,
         &enrolled.device_shares,
         &enrolled.capsules,
@@ -330,15 +342,11 @@ fn key_rotation_reseals_and_deleting_the_old_version_shreds_unmigrated_capsules(
     let mut r = rng(46);
     let (pending, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let forged = {
-        let bytes = requests[0].request.to_bytes();
-        let mut patched = bytes.clone();
-        patched[4..8].copy_from_slice(&2u32.to_be_bytes());
-        let (resp, _) = servers[0]
-            .server
-            .evaluate(USER, &[2], &patched, &mut r)
-            .unwrap();
-        let mut out = resp.to_bytes();
-        out[4..8].copy_from_slice(&1u32.to_be_bytes());
+        // purpose at byte 4, key version at bytes 5..9 of both messages.
+        let mut patched = requests[0].request.to_bytes();
+        patched[5..9].copy_from_slice(&2u32.to_be_bytes());
+        let mut out = servers[0].call(Operation::Evaluate(&patched)).unwrap();
+        out[5..9].copy_from_slice(&1u32.to_be_bytes());
         GateResponse::from_bytes(&out).unwrap()
     };
     assert_eq!(
@@ -367,17 +375,26 @@ fn password_change_is_a_reseal() {
         51,
     )
     .unwrap();
-    let setup = KeyServerSetup {
-        holder: enrolled.capsules[0].holder(),
-        pin: servers[0].pin(1, &GateMode::Voprf),
-        mode: GateMode::Voprf,
-    };
+    // A password change moves to a new key version, so that dropping the old version
+    // retires the old password.
+    let keys = servers[0].add_version();
+    let setup = KeyServerSetup::newest(enrolled.capsules[0].holder(), &keys, GateMode::Voprf, true)
+        .unwrap();
     let mut r = rng(52);
     let (reseal, request) = vault
-        .reseal(&enrolled.header, &setup, Some(b"new pin"), &mut r)
+        .reseal(
+            &enrolled.header,
+            &enrolled.capsules[0],
+            &setup,
+            Some(password(b"new pin")),
+            &mut r,
+        )
         .unwrap();
     let capsule = reseal
-        .finish(&servers[0].answer(&request, &mut r).unwrap(), &mut r)
+        .finish(&servers[0].answer(&request).unwrap(), &mut r)
+        .unwrap();
+    servers[0]
+        .confirm(&vault.unlock_proof("keys.example"))
         .unwrap();
     assert!(
         unlock(
@@ -399,7 +416,31 @@ fn password_change_is_a_reseal() {
         54,
     )
     .unwrap_err();
-    assert!(matches!(err, Error::CapsuleOpen { .. }));
+    assert!(matches!(err, Error::WrongPassword { .. }), "{err:?}");
+    // The old capsule opens with the old password until version 1 is dropped.
+    assert!(
+        unlock(
+            &enrolled.header,
+            &enrolled.device_shares,
+            &enrolled.capsules,
+            &servers,
+            Some(b"old pin"),
+            55
+        )
+        .is_ok()
+    );
+    servers[0].drop_version(1).unwrap();
+    let err = unlock_trusting(
+        &Trust::new(),
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        Some(b"old pin"),
+        56,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
 }
 
 /// Two-phase changes: random sequences of re-deals, re-seals, rekeys, recoveries and unit
@@ -411,8 +452,8 @@ mod two_phase {
     use super::*;
     use proptest::prelude::*;
     use quorumkey::vault::{
-        Capsule, Enrollment, KeyServerSetup, SealedUnit, ShareCard, UnlockedVault, VaultHeader,
-        VaultShare,
+        Capsule, KeyServerSetup, PendingEnrollment, SealedUnit, ShareCard, Unlock, UnlockedVault,
+        VaultHeader, VaultShare,
     };
 
     struct Persisted {
@@ -421,7 +462,6 @@ mod two_phase {
         card: ShareCard,
         capsule: Capsule,
         units: Vec<(SealedUnit, Vec<u8>)>,
-        version: u32,
     }
 
     #[derive(Clone, Copy, Debug)]
@@ -439,18 +479,24 @@ mod two_phase {
         }
     }
 
-    /// Answers through `server`, or injects the failure.
+    /// Answers through `server`, or injects the failure. The impostor (another seed) first
+    /// gets the key versions the request names.
     fn answer(
         server: &Server,
         impostor: &Server,
         request: &ServerRequest,
         f: Failure,
-        r: &mut rand_chacha::ChaCha20Rng,
     ) -> Option<GateResponse> {
         match f {
-            Failure::None => server.answer(request, r).ok(),
+            Failure::None => server.answer(request).ok(),
             Failure::Dropped => None,
-            Failure::WrongKey => impostor.answer(request, r).ok(),
+            Failure::WrongKey => {
+                while impostor.key_set().newest().unwrap().version() < request.request.key_version()
+                {
+                    impostor.add_version();
+                }
+                impostor.answer(request).ok()
+            }
         }
     }
 
@@ -485,7 +531,7 @@ mod two_phase {
 
     /// Runs an enrollment-like change; `Some` only if it completed.
     fn complete(
-        start: (Enrollment, Vec<ServerRequest>),
+        start: (PendingEnrollment, Vec<ServerRequest>),
         server: &Server,
         impostor: &Server,
         f: Failure,
@@ -494,9 +540,18 @@ mod two_phase {
         let (enrollment, requests) = start;
         let responses: Option<Vec<GateResponse>> = requests
             .iter()
-            .map(|q| answer(server, impostor, q, f, r))
+            .map(|q| answer(server, impostor, q, f))
             .collect();
         enrollment.finish(&responses?, r).ok()
+    }
+
+    /// After a change is persisted under `version`, the server drops every older version.
+    fn retire_below(server: &Server, version: u32) {
+        for v in server.key_set().versions().iter().map(|v| v.version()) {
+            if v < version {
+                server.drop_version(v).unwrap();
+            }
+        }
     }
 
     proptest! {
@@ -504,8 +559,8 @@ mod two_phase {
 
         #[test]
         fn persisted_state_always_unlocks(ops in proptest::collection::vec((0u8..5, any::<u8>()), 1..6), seed in any::<u64>()) {
-            let mut server = Server::new("keys.example", 7);
-            let impostor = Server { active: vec![1, 2, 3, 4, 5, 6, 7], ..Server::new("keys.example", 99) };
+            let server = Server::new("keys.example", 7);
+            let impostor = Server::new("keys.example", 99);
             let enrolled = enroll(two_of_three(), std::slice::from_ref(&server), GateMode::Voprf, None, seed);
             let mut r = rng(seed ^ 0xabc);
             let first = (enrolled.vault.seal_unit(b"unit-0", b"zero", &mut r).unwrap(), b"zero".to_vec());
@@ -515,58 +570,57 @@ mod two_phase {
                 card: enrolled.cards[0].clone(),
                 capsule: enrolled.capsules[0].clone(),
                 units: vec![first],
-                version: 1,
             };
             let holder = p.capsule.holder();
             for (step, (op, fail)) in ops.into_iter().enumerate() {
                 let f = failure(fail);
-                let next = p.version + 1;
-                let setup = KeyServerSetup { holder, pin: server.pin(next, &GateMode::Voprf), mode: GateMode::Voprf };
                 match op {
-                    // Re-deal under the next key version.
+                    // Refresh under the next key version.
                     0 => {
-                        server.active.push(next);
+                        let keys = server.add_version();
+                        let setup = KeyServerSetup::newest(holder, &keys, GateMode::Voprf, false).unwrap();
                         let vault = open(&p, &server, seed + step as u64);
-                        let start = vault.redeal(&p.header, two_of_three(), std::slice::from_ref(&setup), None, &mut r).unwrap();
+                        let start = vault.refresh(&p.header, std::slice::from_ref(&p.capsule), two_of_three(), std::slice::from_ref(&setup), None, &mut r).unwrap();
                         if let Some(fresh) = complete(start, &server, &impostor, f, &mut r) {
-                            let candidate = Persisted { header: fresh.header, device: fresh.device_shares[0].clone(), card: fresh.cards[0].clone(), capsule: fresh.capsules[0].clone(), units: p.units.clone(), version: next };
+                            let candidate = Persisted { header: fresh.header, device: fresh.device_shares[0].clone(), card: fresh.cards[0].clone(), capsule: fresh.capsules[0].clone(), units: p.units.clone() };
                             check(&candidate, &server, seed);
                             p = candidate;
-                            server.active.retain(|&v| v == next);
+                            retire_below(&server, setup.pin.key_version);
                         }
                     }
                     // Re-seal the capsule under the next key version (rotation).
                     1 => {
-                        server.active.push(next);
+                        let keys = server.add_version();
+                        let setup = KeyServerSetup::newest(holder, &keys, GateMode::Voprf, false).unwrap();
                         let vault = open(&p, &server, seed + step as u64);
-                        let (reseal, request) = vault.reseal(&p.header, &setup, None, &mut r).unwrap();
-                        if let Some(capsule) = answer(&server, &impostor, &request, f, &mut r).and_then(|resp| reseal.finish(&resp, &mut r).ok()) {
-                            let candidate = Persisted { capsule, version: next, header: p.header.clone(), device: p.device.clone(), card: p.card.clone(), units: p.units.clone() };
+                        let (reseal, request) = vault.reseal(&p.header, &p.capsule, &setup, None, &mut r).unwrap();
+                        if let Some(capsule) = answer(&server, &impostor, &request, f).and_then(|resp| reseal.finish(&resp, &mut r).ok()) {
+                            let candidate = Persisted { capsule, header: p.header.clone(), device: p.device.clone(), card: p.card.clone(), units: p.units.clone() };
                             check(&candidate, &server, seed);
                             p = candidate;
-                            server.active.retain(|&v| v == next);
+                            retire_below(&server, setup.pin.key_version);
                         }
                     }
                     // Rekey: new secret, units re-encrypted.
                     2 => {
-                        server.active.push(next);
+                        let keys = server.add_version();
+                        let setup = KeyServerSetup::newest(holder, &keys, GateMode::Voprf, false).unwrap();
                         let vault = open(&p, &server, seed + step as u64);
-                        let start = vault.rekey(&p.header, two_of_three(), std::slice::from_ref(&setup), None, &mut r).unwrap();
+                        let start = vault.rekey(&p.header, std::slice::from_ref(&p.capsule), two_of_three(), std::slice::from_ref(&setup), None, &mut r).unwrap();
                         if let Some(fresh) = complete(start, &server, &impostor, f, &mut r) {
                             let sealed: Vec<SealedUnit> = p.units.iter().map(|(u, _)| u.clone()).collect();
                             let moved = fresh.vault.reencrypt_units(&vault, &sealed, &mut r).unwrap();
                             let units = moved.into_iter().zip(p.units.iter().map(|(_, t)| t.clone())).collect();
-                            let candidate = Persisted { header: fresh.header, device: fresh.device_shares[0].clone(), card: fresh.cards[0].clone(), capsule: fresh.capsules[0].clone(), units, version: next };
+                            let candidate = Persisted { header: fresh.header, device: fresh.device_shares[0].clone(), card: fresh.cards[0].clone(), capsule: fresh.capsules[0].clone(), units };
                             check(&candidate, &server, seed);
                             p = candidate;
-                            server.active.retain(|&v| v == next);
+                            retire_below(&server, setup.pin.key_version);
                         }
                     }
                     // Recovery with the card (device lost), then unlock with what is persisted.
                     3 => {
-                        let mut responses_ok = true;
-                        let (pending, requests) = quorumkey::vault::Unlock::start(&p.header, &[p.card.share().clone()], std::slice::from_ref(&p.capsule), None, &mut r).unwrap();
-                        let responses: Vec<Option<GateResponse>> = requests.iter().map(|q| { let a = answer(&server, &impostor, q, f, &mut r); responses_ok &= a.is_some(); a }).collect();
+                        let (pending, requests) = Unlock::start(&p.header, &[p.card.share().clone()], std::slice::from_ref(&p.capsule), &Trust::new(), None, &mut r).unwrap();
+                        let responses: Vec<Option<GateResponse>> = requests.iter().map(|q| answer(&server, &impostor, q, f)).collect();
                         let result = pending.finish(&responses, &mut r);
                         prop_assert_eq!(result.is_ok(), matches!(f, Failure::None));
                     }

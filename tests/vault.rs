@@ -5,9 +5,11 @@ mod common;
 
 use common::*;
 use quorumkey::Error;
-use quorumkey::gate::{GateMode, GateResponse};
+use quorumkey::gate::{GateMode, GateResponse, Purpose};
 use quorumkey::policy::Policy;
-use quorumkey::vault::{Capsule, KeyServerSetup, SealedUnit, ShareCard, VaultHeader, VaultShare};
+use quorumkey::vault::{
+    Capsule, KeyServerSetup, SealedUnit, ShareCard, Trust, VaultHeader, VaultShare,
+};
 
 #[test]
 fn two_of_three_device_and_server_unlock_and_open_units() {
@@ -68,10 +70,7 @@ fn one_share_is_not_enough() {
     .unwrap_err();
     assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
     // The server refusing leaves the device share alone, too.
-    let refusing = [Server {
-        active: vec![],
-        ..Server::new("keys.example", 7)
-    }];
+    let refusing = [Server::down("keys.example", 7)];
     let err = unlock(
         &enrolled.header,
         &enrolled.device_shares,
@@ -89,7 +88,26 @@ fn wrong_server_key_is_a_bad_proof() {
     let servers = [Server::new("keys.example", 7)];
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 10);
     let impostor = [Server::new("keys.example", 8)];
+    // Trusting the impostor's key set: the capsule's pin is not in it.
     let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &impostor,
+        None,
+        11,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        Error::UntrustedKey {
+            holder: enrolled.capsules[0].holder()
+        }
+    );
+    // Trusting only the header (anchored by the device share): the impostor's answer fails
+    // the proof against the capsule's pin.
+    let err = unlock_trusting(
+        &Trust::new(),
         &enrolled.header,
         &enrolled.device_shares,
         &enrolled.capsules,
@@ -131,7 +149,17 @@ fn three_of_four_with_two_servers_and_poprf_and_password() {
         15,
     )
     .unwrap_err();
-    assert!(matches!(err, Error::CapsuleOpen { .. }), "{err:?}");
+    // Each server counted the guess: 10 allowed, 1 left after enrollment's was proven, so 9.
+    assert!(
+        matches!(
+            err,
+            Error::WrongPassword {
+                guesses_remaining: Some(9),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let err = unlock(
         &enrolled.header,
         &enrolled.device_shares,
@@ -145,29 +173,57 @@ fn three_of_four_with_two_servers_and_poprf_and_password() {
 }
 
 #[test]
-fn redeal_bumps_epoch_keeps_units_and_revokes_old_material() {
-    let mut servers = [Server::new("keys.example", 7)];
+fn refresh_bumps_epoch_keeps_units_and_revokes_old_material() {
+    let servers = [Server::new("keys.example", 7)];
     let policy = two_of_three();
     let enrolled = enroll(policy.clone(), &servers, GateMode::Voprf, None, 20);
     let unit = enrolled
         .vault
         .seal_unit(b"u", b"kept", &mut rng(21))
         .unwrap();
-    // The server adds version 2; the client re-deals under it.
-    servers[0].active = vec![1, 2];
+    // The server adds version 2; the client refreshes under it.
+    let keys = servers[0].add_version();
     let mut r = rng(22);
-    let setup = KeyServerSetup {
-        holder: enrolled.capsules[0].holder(),
-        pin: servers[0].pin(2, &GateMode::Voprf),
+    let holder = enrolled.capsules[0].holder();
+    // The version in use is refused: revocation only moves forward.
+    let stale = KeyServerSetup {
+        holder,
+        pin: servers[0].pin(1, Purpose::Capsule, &GateMode::Voprf),
         mode: GateMode::Voprf,
     };
+    assert_eq!(
+        enrolled
+            .vault
+            .refresh(
+                &enrolled.header,
+                &enrolled.capsules,
+                policy.clone(),
+                &[stale],
+                None,
+                &mut r
+            )
+            .unwrap_err(),
+        Error::KeyVersionNotNewer {
+            holder,
+            current: 1,
+            requested: 1
+        }
+    );
+    let setup = KeyServerSetup::newest(holder, &keys, GateMode::Voprf, false).unwrap();
     let (redeal, requests) = enrolled
         .vault
-        .redeal(&enrolled.header, policy, &[setup], None, &mut r)
+        .refresh(
+            &enrolled.header,
+            &enrolled.capsules,
+            policy,
+            &[setup],
+            None,
+            &mut r,
+        )
         .unwrap();
     let responses: Vec<GateResponse> = requests
         .iter()
-        .map(|q| servers[0].answer(q, &mut r).unwrap())
+        .map(|q| servers[0].answer(q).unwrap())
         .collect();
     let fresh = redeal.finish(&responses, &mut r).unwrap();
     assert_eq!(fresh.header.epoch(), 1);
@@ -205,7 +261,8 @@ fn redeal_bumps_epoch_keeps_units_and_revokes_old_material() {
         "{err:?}"
     );
     // The server drops version 1: the old device share + old capsule can no longer unlock.
-    servers[0].active = vec![2];
+    // The app no longer trusts version 1, and the server refuses it anyway.
+    servers[0].drop_version(1).unwrap();
     let err = unlock(
         &enrolled.header,
         &enrolled.device_shares,
@@ -213,6 +270,17 @@ fn redeal_bumps_epoch_keeps_units_and_revokes_old_material() {
         &servers,
         None,
         25,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::UntrustedKey { holder });
+    let err = unlock_trusting(
+        &Trust::new(),
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        None,
+        26,
     )
     .unwrap_err();
     assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
@@ -240,7 +308,7 @@ fn replayed_response_for_another_request_fails() {
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 40);
     let mut r = rng(41);
     let (_first, requests1) = start_unlock(&enrolled, None, &mut r).unwrap();
-    let old = servers[0].answer(&requests1[0], &mut r).unwrap();
+    let old = servers[0].answer(&requests1[0]).unwrap();
     let (second, _requests2) = start_unlock(&enrolled, None, &mut r).unwrap();
     let err = second.finish(&[Some(old)], &mut r).unwrap_err();
     assert_eq!(
@@ -283,10 +351,9 @@ fn unknown_key_version_is_refused_by_the_server() {
     let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 60);
     let mut r = rng(61);
     let (_u, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
-    let err = servers[0]
-        .server
-        .evaluate(USER, &[2], &requests[0].request.to_bytes(), &mut r)
-        .unwrap_err();
+    servers[0].add_version();
+    servers[0].drop_version(1).unwrap();
+    let err = servers[0].answer(&requests[0]).unwrap_err();
     assert_eq!(err, Error::UnknownKeyVersion { version: 1 });
 }
 
@@ -336,13 +403,7 @@ fn one_server_down_in_three_of_four_changes_nothing() {
         .seal_unit(b"u", b"3-of-4", &mut rng(81))
         .unwrap();
     let card = enrolled.cards[0].share().clone();
-    let down = [
-        Server::new("a.example", 1),
-        Server {
-            active: vec![],
-            ..Server::new("b.example", 2)
-        },
-    ];
+    let down = [Server::new("a.example", 1), Server::down("b.example", 2)];
     // Device + card + server A: enough without B.
     let mut shares = enrolled.device_shares.clone();
     shares.push(card);
@@ -385,7 +446,7 @@ fn every_truncation_and_extension_is_refused() {
         .unwrap();
     let mut r = rng(92);
     let (_u, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
-    let response = servers[0].answer(&requests[0], &mut r).unwrap();
+    let response = servers[0].answer(&requests[0]).unwrap();
     type Decoder = fn(&[u8]) -> bool;
     let objects: Vec<(&str, Vec<u8>, Decoder)> = vec![
         ("header", enrolled.header.to_bytes(), |b| {
@@ -444,6 +505,9 @@ mod properties {
                 .map(|i| Server::new(["a.example", "b.example"][i], i as u8 + 1))
                 .collect();
             let mut builder = Policy::builder(t as u8).device(1, "device");
+            if servers_n >= t {
+                builder = builder.servers_alone_may_unlock();
+            }
             for (i, server) in servers.iter().enumerate() {
                 builder = builder.key_server(2 + i as u8, "server", server.key_id);
             }

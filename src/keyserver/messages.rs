@@ -117,9 +117,7 @@ impl KeySet {
 
     /// The encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            8 + self.versions.len() * (7 + 6 * (2 + ELEMENT_LEN)),
-        );
+        let mut out = Vec::with_capacity(8 + self.versions.len() * (7 + 6 * (2 + ELEMENT_LEN)));
         codec::put_prefix(&mut out, ObjectType::KeySet);
         out.push(u8::try_from(self.versions.len()).unwrap_or(u8::MAX));
         for v in &self.versions {
@@ -203,8 +201,7 @@ impl KeySet {
             1 => {
                 let max_guesses = r.u8("max guesses")?;
                 let guesses_remaining = r.u8("guesses remaining")?;
-                if max_guesses == 0 || guesses_remaining == 0 || guesses_remaining > max_guesses
-                {
+                if max_guesses == 0 || guesses_remaining == 0 || guesses_remaining > max_guesses {
                     return Err(DecodeError::OutOfRange {
                         field: "guesses remaining",
                         value: u32::from(guesses_remaining),

@@ -197,7 +197,9 @@ impl AuditEvent {
                 out.push(u8::try_from(info.len()).unwrap_or(u8::MAX));
                 out.extend_from_slice(info);
                 out.extend_from_slice(
-                    &u16::try_from(*element_count).unwrap_or(u16::MAX).to_be_bytes(),
+                    &u16::try_from(*element_count)
+                        .unwrap_or(u16::MAX)
+                        .to_be_bytes(),
                 );
                 match guesses_remaining {
                     None => out.push(0),
@@ -567,8 +569,8 @@ impl KeyServer {
             }
             Operation::ChangeTag(body) => {
                 let change = TagChange::from_bytes(body)?;
-                let update =
-                    record.confirm_unlock(&change.old_commitment(), Some(change.new_commitment()))?;
+                let update = record
+                    .confirm_unlock(&change.old_commitment(), Some(change.new_commitment()))?;
                 self.keys_outcome(user_id, update, event(AuditAction::TagChanged))
             }
         }

@@ -105,7 +105,10 @@ impl core::fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("UserRecord")
             .field("revision", &self.revision)
-            .field("versions", &self.keys.iter().map(|k| k.version).collect::<Vec<_>>())
+            .field(
+                "versions",
+                &self.keys.iter().map(|k| k.version).collect::<Vec<_>>(),
+            )
             .field("guard", &self.guard_status())
             .finish_non_exhaustive()
     }

@@ -12,8 +12,7 @@ use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::codec::{self, DecodeError, ObjectType, Reader};
 use crate::gate::{
-    self, GATE_INPUT_LEN, GateMode, PasswordParams, PendingGate, Purpose, ServerPin,
-    ServerRequest,
+    self, GATE_INPUT_LEN, GateMode, PasswordParams, PendingGate, Purpose, ServerPin, ServerRequest,
 };
 use crate::group::{SCALAR_LEN, encode_scalar};
 use crate::kdf;
@@ -201,7 +200,11 @@ impl Capsule {
     /// with the same key id.
     pub(crate) fn check_binding(&self, header: &VaultHeader) -> Result<(), Error> {
         check_binding(header, self.holder, self.vault_id, self.epoch)?;
-        match header.policy().holder(self.holder).map(|h| h.kind().key_id()) {
+        match header
+            .policy()
+            .holder(self.holder)
+            .map(|h| h.kind().key_id())
+        {
             Some(Some(key_id)) if key_id == self.key_id.as_str() => Ok(()),
             Some(Some(_)) => Err(Error::KeyIdMismatch {
                 holder: self.holder,

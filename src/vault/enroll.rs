@@ -16,7 +16,9 @@ use super::header::{VaultHeader, VaultId};
 use super::share::{ShareCard, VaultShare};
 use super::{RootKey, UnlockedVault};
 use crate::Error;
-use crate::gate::{GateMode, GateResponse, PasswordParams, PendingGate, Purpose, ServerPin, ServerRequest};
+use crate::gate::{
+    GateMode, GateResponse, PasswordParams, PendingGate, Purpose, ServerPin, ServerRequest,
+};
 use crate::keyserver::{KeySet, PasswordSetup, UnlockTag};
 use crate::policy::{HolderKind, Policy};
 use crate::sharing::{self, HolderId, Secret, Share};
