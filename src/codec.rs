@@ -353,6 +353,8 @@ pub enum ObjectType {
     TagChange = 0x0B,
     /// A key server's per-user record (secret: kept in the server's database).
     UserRecord = 0x0C,
+    /// A client's index of the latest unit versions it has seen.
+    UnitIndex = 0x0D,
 }
 
 /// Reads and checks `QK ‖ version ‖ type`.

@@ -254,6 +254,13 @@ pub enum Error {
         /// The version asked for.
         requested: u32,
     },
+    /// A unit gate would move to a key version that is not newer than its current one.
+    UnitGateNotNewer {
+        /// The version in use.
+        current: u32,
+        /// The version asked for.
+        requested: u32,
+    },
     /// The header given is not the vault's current one (another epoch or dealing).
     StaleHeader {
         /// The header's epoch.
@@ -382,7 +389,9 @@ impl Error {
             Self::RecordNotStored => "record_not_stored",
             Self::UntrustedKey { .. } => "untrusted_key",
             Self::UntrustedHeader => "untrusted_header",
-            Self::KeyVersionNotNewer { .. } => "key_version_not_newer",
+            Self::KeyVersionNotNewer { .. } | Self::UnitGateNotNewer { .. } => {
+                "key_version_not_newer"
+            }
             Self::StaleHeader { .. } => "stale_header",
             Self::KeyIdMismatch { .. } => "key_id_mismatch",
             Self::UnitRollback { .. } => "unit_rollback",
@@ -582,6 +591,10 @@ impl core::fmt::Display for Error {
             } => write!(
                 f,
                 "key server {holder}: key version {requested} is not newer than {current}"
+            ),
+            Self::UnitGateNotNewer { current, requested } => write!(
+                f,
+                "unit gate: key version {requested} is not newer than {current}"
             ),
             Self::StaleHeader { found, expected } => write!(
                 f,

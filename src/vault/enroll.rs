@@ -258,6 +258,11 @@ impl Enrollment {
 }
 
 impl PendingEnrollment {
+    /// How many requests (and so responses) this enrollment has.
+    pub fn request_count(&self) -> usize {
+        self.pending.len()
+    }
+
     /// The header being enrolled.
     pub fn header(&self) -> &VaultHeader {
         &self.enrollment.header

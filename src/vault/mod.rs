@@ -6,8 +6,10 @@
 mod capsule;
 mod enroll;
 mod header;
+mod index;
 mod kit;
 mod reseal;
+mod revoke;
 mod share;
 mod unit;
 mod unlock;
@@ -15,8 +17,10 @@ mod unlock;
 pub use capsule::Capsule;
 pub(crate) use capsule::read_public_key;
 pub use enroll::{Enrolled, Enrollment, KeyServerSetup, Password, PendingEnrollment};
+pub use index::UnitIndex;
 pub use kit::{MAX_KIT_CAPSULES, RecoveryKit};
 pub use reseal::Reseal;
+pub use revoke::{Revocation, Revoked};
 pub use unlock::{Trust, Unlock};
 
 pub use header::{SUITE_P256_SHA256_BLAKE3_XCHACHA, VAULT_ID_LEN, VaultHeader, VaultId};
@@ -24,7 +28,8 @@ pub use share::{
     CARD_TEXT_CHARS, CARD_TEXT_PREFIX, CardError, ShareCard, VAULT_SHARE_LEN, VaultShare,
 };
 pub use unit::{
-    GatedSeal, MAX_UNIT_ID_LEN, MAX_UNIT_LEN, SealedUnit, UnitGate, UnitRead, UnitResult,
+    GateTarget, GatedSeal, MAX_UNIT_ID_LEN, MAX_UNIT_LEN, SealedUnit, UnitGate, UnitMigration,
+    UnitRead, UnitResult,
 };
 
 use alloc::vec::Vec;
@@ -43,7 +48,7 @@ use crate::sharing::{Secret, Share};
 /// The vault's root key `R = derive_key("quorumkey v1 root", s ‖ vault_id)`.
 ///
 /// Independent of the epoch: re-dealing the shares never re-encrypts data.
-#[derive(Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct RootKey([u8; 32]);
 
 impl RootKey {
@@ -318,9 +323,9 @@ impl UnlockedVault {
     /// Re-encrypts units of `old` (the same vault before a rekey) under this vault's root
     /// key, keeping their ids; each new unit is opened again before it is returned.
     ///
-    /// Units with their own gate are refused ([`Error::UnitGate`]): read them with
-    /// [`UnitRead`] and seal them again with [`seal_gated_unit`](Self::seal_gated_unit), as
-    /// each costs a key-server evaluation anyway.
+    /// Units with their own gate are refused ([`Error::UnitGate`]): move them with a
+    /// [`UnitMigration`] (or do the whole revocation with [`revoke`](Self::revoke)), as each
+    /// costs a key-server evaluation anyway.
     pub fn reencrypt_units<R: CryptoRng + ?Sized>(
         &self,
         old: &UnlockedVault,

@@ -404,11 +404,102 @@ impl GatedSeal {
 /// The outcome of opening one unit: its plaintext, or why it did not open.
 pub type UnitResult = Result<Zeroizing<Vec<u8>>, Error>;
 
-/// Reading gated units: one batched request (one proof) per server key and mode.
+/// One request's pending evaluation, with the indexes (into the unit list) it evaluates.
+type Group = (Vec<usize>, PendingGate);
+
+/// Groups gates by server key and mode, at most the unit-gate element budget per group
+/// (one request, one proof each): `(gate of the group, indexes into the unit list)`.
+fn group_gates<'a>(
+    gates: impl Iterator<Item = (usize, &'a UnitGate)>,
+) -> Vec<(&'a UnitGate, Vec<usize>)> {
+    let budget = Purpose::UnitGate.element_budget();
+    let mut grouped: Vec<(&UnitGate, Vec<usize>)> = Vec::new();
+    for (index, gate) in gates {
+        match grouped
+            .iter_mut()
+            .find(|(g, members)| members.len() < budget && g.same_server(gate))
+        {
+            Some((_, members)) => members.push(index),
+            None => grouped.push((gate, alloc::vec![index])),
+        }
+    }
+    grouped
+}
+
+/// Blinds one request per group of gates; `gate_of(i)` is the gate whose input unit `i`
+/// contributes.
+fn start_groups<'a, R: CryptoRng + ?Sized>(
+    grouped: Vec<(&'a UnitGate, Vec<usize>)>,
+    gate_of: impl Fn(usize) -> Option<&'a UnitGate>,
+    rng: &mut R,
+) -> Result<(Vec<Group>, Vec<ServerRequest>), Error> {
+    let mut groups = Vec::with_capacity(grouped.len());
+    let mut requests = Vec::with_capacity(grouped.len());
+    for (gate, members) in grouped {
+        let inputs = members
+            .iter()
+            .filter_map(|&i| gate_of(i))
+            .map(|g| Zeroizing::new(g.gate_input.to_vec()))
+            .collect();
+        let (pending, request) =
+            PendingGate::start(Purpose::UnitGate, &gate.pin, &gate.mode, inputs, rng)?;
+        requests.push(ServerRequest {
+            holders: Vec::new(),
+            key_id: gate.key_id.as_str().into(),
+            request,
+        });
+        groups.push((members, pending));
+    }
+    Ok((groups, requests))
+}
+
+/// Finishes groups started by [`start_groups`]: per unit (of `count`), its gate's output,
+/// [`Error::UnitGateRefused`] (no response), [`Error::UnitGateProof`] (a response that
+/// failed verification), or `Ok(None)` for a unit in no group.
+fn finish_groups(
+    groups: Vec<Group>,
+    count: usize,
+    responses: &[Option<GateResponse>],
+) -> Result<Vec<Result<Option<Output>, Error>>, Error> {
+    if responses.len() != groups.len() {
+        return Err(Error::ResponseCount {
+            expected: groups.len(),
+            found: responses.len(),
+        });
+    }
+    let mut outputs: Vec<Result<Option<Output>, Error>> = (0..count).map(|_| Ok(None)).collect();
+    for ((members, pending), response) in groups.into_iter().zip(responses) {
+        let results = match response {
+            None => Err(Error::UnitGateRefused),
+            Some(response) => pending.finish(response).map_err(|_| Error::UnitGateProof),
+        };
+        match results {
+            Ok(results) => {
+                for (&i, output) in members.iter().zip(results) {
+                    if let Some(slot) = outputs.get_mut(i) {
+                        *slot = Ok(Some(output));
+                    }
+                }
+            }
+            Err(e) => {
+                for &i in &members {
+                    if let Some(slot) = outputs.get_mut(i) {
+                        *slot = Err(e);
+                    }
+                }
+            }
+        }
+    }
+    Ok(outputs)
+}
+
+/// Reading gated units: one batched request (one proof) per server key and mode, and per
+/// 256 units ([`crate::oprf::MAX_BATCH`]): reading 600 units behind one server costs three
+/// requests, and three audit events there.
 pub struct UnitRead {
     units: Vec<SealedUnit>,
     /// Per request: the indexes (into `units`) of the units it evaluates.
-    groups: Vec<(Vec<usize>, PendingGate)>,
+    groups: Vec<Group>,
 }
 
 impl core::fmt::Debug for UnitRead {
@@ -426,31 +517,14 @@ impl UnitRead {
         units: &[SealedUnit],
         rng: &mut R,
     ) -> Result<(Self, Vec<ServerRequest>), Error> {
-        let mut grouped: Vec<(UnitGate, Vec<usize>)> = Vec::new();
-        for (index, unit) in units.iter().enumerate() {
-            let Some(gate) = &unit.gate else { continue };
-            match grouped.iter_mut().find(|(g, _)| g.same_server(gate)) {
-                Some((_, members)) => members.push(index),
-                None => grouped.push((gate.clone(), alloc::vec![index])),
-            }
-        }
-        let mut groups = Vec::with_capacity(grouped.len());
-        let mut requests = Vec::with_capacity(grouped.len());
-        for (gate, members) in grouped {
-            let inputs = members
+        let grouped = group_gates(
+            units
                 .iter()
-                .filter_map(|&i| units.get(i).and_then(|u| u.gate.as_ref()))
-                .map(|g| Zeroizing::new(g.gate_input.to_vec()))
-                .collect();
-            let (pending, request) =
-                PendingGate::start(Purpose::UnitGate, &gate.pin, &gate.mode, inputs, rng)?;
-            requests.push(ServerRequest {
-                holders: Vec::new(),
-                key_id: gate.key_id.as_str().into(),
-                request,
-            });
-            groups.push((members, pending));
-        }
+                .enumerate()
+                .filter_map(|(i, u)| u.gate.as_ref().map(|g| (i, g))),
+        );
+        let (groups, requests) =
+            start_groups(grouped, |i| units.get(i).and_then(|u| u.gate.as_ref()), rng)?;
         Ok((
             Self {
                 units: units.to_vec(),
@@ -468,47 +542,196 @@ impl UnitRead {
         vault: &UnlockedVault,
         responses: &[Option<GateResponse>],
     ) -> Result<Vec<UnitResult>, Error> {
-        if responses.len() != self.groups.len() {
-            return Err(Error::ResponseCount {
-                expected: self.groups.len(),
-                found: responses.len(),
-            });
-        }
-        let mut outputs: Vec<Result<Option<Output>, Error>> = self
-            .units
-            .iter()
-            .map(|u| {
-                if u.gate.is_some() {
-                    Err(Error::UnitGateRefused)
-                } else {
-                    Ok(None)
-                }
-            })
-            .collect();
-        for ((members, pending), response) in self.groups.into_iter().zip(responses) {
-            let Some(response) = response else { continue };
-            match pending.finish(response) {
-                Ok(results) => {
-                    for (&i, output) in members.iter().zip(results) {
-                        if let Some(slot) = outputs.get_mut(i) {
-                            *slot = Ok(Some(output));
-                        }
-                    }
-                }
-                Err(_) => {
-                    for &i in &members {
-                        if let Some(slot) = outputs.get_mut(i) {
-                            *slot = Err(Error::UnitGateProof);
-                        }
-                    }
-                }
-            }
-        }
+        let outputs = finish_groups(self.groups, self.units.len(), responses)?;
         Ok(self
             .units
             .iter()
             .zip(outputs)
             .map(|(unit, output)| unit.open(vault.root(), vault.vault_id(), output?.as_ref()))
             .collect())
+    }
+}
+
+/// Where a key server's unit gates move in a [`UnitMigration`]: its (newer) pinned key and
+/// the gate mode, from its key set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateTarget {
+    /// The key server's identity (the `key_id` of the gates to move).
+    pub key_id: alloc::string::String,
+    /// The unit-gate key to move to ([`Purpose::UnitGate`]).
+    pub pin: ServerPin,
+    /// The gate mode of the moved gates.
+    pub mode: GateMode,
+}
+
+/// Moving units to a new root key (after a rekey) and/or their gates to newer key versions
+/// (before the old ones are dropped), without losing any: every unit is read (gated units
+/// through their current gate), sealed again as its next version under the new vault's root
+/// key — behind a fresh gate at the target's key if its key server has a target, behind the
+/// same gate otherwise — and opened once before anything is returned.
+///
+/// Requests: one read request per server key (and per 256 units) for the gated units, then
+/// one seal request per target (and per 256 units). See `spec/protocol.md` §4.11.
+pub struct UnitMigration {
+    units: Vec<SealedUnit>,
+    reads: Vec<Group>,
+    /// The new gate of each unit that moves to a target.
+    new_gates: Vec<Option<UnitGate>>,
+    seals: Vec<Group>,
+}
+
+impl core::fmt::Debug for UnitMigration {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UnitMigration")
+            .field("units", &self.units.len())
+            .field("read_requests", &self.reads.len())
+            .field("seal_requests", &self.seals.len())
+            .finish()
+    }
+}
+
+impl UnitMigration {
+    /// Plans the migration of `units`: gated units whose key server (key id) has a target
+    /// move to a fresh gate at the target's key, which must be newer than their current one
+    /// ([`Error::KeyVersionNotNewer`]).
+    pub fn start<R: CryptoRng + ?Sized>(
+        units: &[SealedUnit],
+        targets: &[GateTarget],
+        rng: &mut R,
+    ) -> Result<(Self, Vec<ServerRequest>), Error> {
+        let target_of = |gate: &UnitGate| targets.iter().find(|t| t.key_id == gate.key_id());
+        let mut new_gates = Vec::with_capacity(units.len());
+        for unit in units {
+            let moved = match unit
+                .gate
+                .as_ref()
+                .and_then(|g| target_of(g).map(|t| (g, t)))
+            {
+                None => None,
+                Some((gate, target)) => {
+                    if target.pin.key_version <= gate.pin.key_version {
+                        return Err(Error::UnitGateNotNewer {
+                            current: gate.pin.key_version,
+                            requested: target.pin.key_version,
+                        });
+                    }
+                    let mut gate_input = [0u8; GATE_INPUT_LEN];
+                    rng.fill_bytes(&mut gate_input);
+                    Some(UnitGate {
+                        key_id: gate.key_id.clone(),
+                        pin: target.pin.clone(),
+                        mode: target.mode.clone(),
+                        gate_input,
+                    })
+                }
+            };
+            new_gates.push(moved);
+        }
+        let read_groups = group_gates(
+            units
+                .iter()
+                .enumerate()
+                .filter_map(|(i, u)| u.gate.as_ref().map(|g| (i, g))),
+        );
+        let (reads, mut requests) = start_groups(
+            read_groups,
+            |i| units.get(i).and_then(|u| u.gate.as_ref()),
+            rng,
+        )?;
+        let seal_groups = group_gates(
+            new_gates
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| g.as_ref().map(|g| (i, g))),
+        );
+        let (seals, seal_requests) = start_groups(
+            seal_groups,
+            |i| new_gates.get(i).and_then(Option::as_ref),
+            rng,
+        )?;
+        requests.extend(seal_requests);
+        Ok((
+            Self {
+                units: units.to_vec(),
+                reads,
+                new_gates,
+                seals,
+            },
+            requests,
+        ))
+    }
+
+    /// Completes the migration from `old` (the vault the units were sealed in) to `new`
+    /// (the same vault, or the same vault after a rekey), `responses[i]` answering request
+    /// `i`. All or nothing: any unit that cannot be read or sealed fails the whole
+    /// migration, and the old units stay what they were.
+    pub fn finish<R: CryptoRng + ?Sized>(
+        self,
+        old: &UnlockedVault,
+        new: &UnlockedVault,
+        responses: &[GateResponse],
+        rng: &mut R,
+    ) -> Result<Vec<SealedUnit>, Error> {
+        self.finish_with(old.root(), old.vault_id(), new, responses, rng)
+    }
+
+    pub(crate) fn finish_with<R: CryptoRng + ?Sized>(
+        self,
+        old_root: &RootKey,
+        old_id: VaultId,
+        new: &UnlockedVault,
+        responses: &[GateResponse],
+        rng: &mut R,
+    ) -> Result<Vec<SealedUnit>, Error> {
+        if new.vault_id() != old_id {
+            return Err(Error::OtherVault {
+                object: "unlocked vault",
+            });
+        }
+        let expected = self.reads.len() + self.seals.len();
+        if responses.len() != expected {
+            return Err(Error::ResponseCount {
+                expected,
+                found: responses.len(),
+            });
+        }
+        let (read_responses, seal_responses) = responses.split_at(self.reads.len());
+        let wrap = |rs: &[GateResponse]| rs.iter().cloned().map(Some).collect::<Vec<_>>();
+        let count = self.units.len();
+        let read = finish_groups(self.reads, count, &wrap(read_responses))?;
+        let sealed = finish_groups(self.seals, count, &wrap(seal_responses))?;
+        let mut out = Vec::with_capacity(count);
+        for (((unit, new_gate), read), sealed) in self
+            .units
+            .into_iter()
+            .zip(self.new_gates)
+            .zip(read)
+            .zip(sealed)
+        {
+            let read = read?;
+            let plaintext = unit.open(old_root, old_id, read.as_ref())?;
+            let version = unit.version.checked_add(1).ok_or(Error::UnitOpen)?;
+            let gate = match (new_gate, sealed?, unit.gate, read) {
+                (Some(gate), Some(output), _, _) => Some((gate, output)),
+                (None, None, Some(gate), Some(output)) => Some((gate, output)),
+                (None, None, None, None) => None,
+                _ => return Err(Error::UnitGate),
+            };
+            let fresh = SealedUnit::seal(
+                new.root(),
+                new.vault_id(),
+                unit.unit_id.as_bytes(),
+                version,
+                gate.as_ref().map(|(g, o)| (g.clone(), o)),
+                &plaintext,
+                rng,
+            )?;
+            let output = gate.as_ref().map(|(_, o)| o);
+            if fresh.open(new.root(), new.vault_id(), output)? != plaintext {
+                return Err(Error::UnitOpen);
+            }
+            out.push(fresh);
+        }
+        Ok(out)
     }
 }
