@@ -313,6 +313,31 @@ impl Outcome {
     }
 }
 
+/// The HTTP status of an error of [`KeyServer::handle`] (`spec/http-api.md` §4), so every
+/// implementation of the contract answers alike: 400 for malformed or out-of-range input,
+/// 403 for a wrong unlock tag, 404 for no record or an unknown key version, 409 for a
+/// conflict with the record's state, 410 once the password keys are burned, 503 when the
+/// record update was not stored, 500 for anything else.
+pub fn http_status(error: &Error) -> u16 {
+    match error {
+        Error::Decode { .. }
+        | Error::Oprf(_)
+        | Error::ElementBudget { .. }
+        | Error::UserIdLength { .. }
+        | Error::MaxGuesses { .. }
+        | Error::InfoLength { .. } => 400,
+        Error::UnlockTagMismatch => 403,
+        Error::NoRecord | Error::UnknownKeyVersion { .. } => 404,
+        Error::PasswordAlreadySet
+        | Error::PasswordNotSet
+        | Error::NewestKeyVersion { .. }
+        | Error::TooManyKeyVersions { .. } => 409,
+        Error::PasswordBurned => 410,
+        Error::RecordNotStored => 503,
+        _ => 500,
+    }
+}
+
 fn check_user(user_id: &[u8]) -> Result<(), Error> {
     if user_id.is_empty() || user_id.len() > MAX_USER_ID_LEN {
         return Err(Error::UserIdLength {
@@ -574,6 +599,28 @@ impl KeyServer {
                 self.keys_outcome(user_id, update, event(AuditAction::TagChanged))
             }
         }
+    }
+
+    /// [`handle`](Self::handle) for a record held in memory by one process (tests,
+    /// examples, a single-process server that persists `record` itself): stores the update
+    /// into `record`, then releases. A server with a database uses `handle`, storing the
+    /// update there (compare-and-set) before it releases.
+    pub fn handle_local<R: CryptoRng + ?Sized>(
+        &self,
+        user_id: &[u8],
+        record: &mut Option<UserRecord>,
+        operation: Operation<'_>,
+        rng: &mut R,
+    ) -> Result<Released, Error> {
+        let outcome = self.handle(user_id, record.as_ref(), operation, rng)?;
+        let stored = match outcome.record_update() {
+            Some(update) => {
+                *record = Some(update.clone());
+                record.as_ref()
+            }
+            None => None,
+        };
+        outcome.release(stored)
     }
 
     fn keys_outcome(
