@@ -357,6 +357,21 @@ pub enum ObjectType {
     UnitIndex = 0x0D,
 }
 
+/// The suite byte of the only suite this version knows: P-256 with RFC 9497 P256-SHA256,
+/// BLAKE3 and XChaCha20-Poly1305. Carried by the vault header and by every message a key
+/// server decodes (gate request and response, key set), so one key server can serve
+/// several suites.
+pub const SUITE_P256_SHA256: u8 = 0x01;
+
+/// Reads and checks a suite byte.
+pub(crate) fn read_suite(r: &mut Reader<'_>) -> Result<u8, DecodeError> {
+    let suite = r.u8("suite")?;
+    if suite != SUITE_P256_SHA256 {
+        return Err(DecodeError::UnknownSuite(suite));
+    }
+    Ok(suite)
+}
+
 /// Reads and checks `QK ‖ version ‖ type`.
 pub(crate) fn read_prefix(r: &mut Reader<'_>, expected: ObjectType) -> Result<(), DecodeError> {
     if r.array::<2>("magic")? != MAGIC {

@@ -11,8 +11,8 @@ use crate::policy::Policy;
 use crate::sharing::Commitments;
 
 /// The only suite this version knows: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
-/// XChaCha20-Poly1305.
-pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = 0x01;
+/// XChaCha20-Poly1305 (the same byte as [`codec::SUITE_P256_SHA256`]).
+pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = codec::SUITE_P256_SHA256;
 /// Length of a vault id.
 pub const VAULT_ID_LEN: usize = 16;
 
@@ -113,10 +113,7 @@ impl VaultHeader {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::Header).map_err(Error::header)?;
-        let suite = r.u8("suite").map_err(Error::header)?;
-        if suite != SUITE_P256_SHA256_BLAKE3_XCHACHA {
-            return Err(Error::header(DecodeError::UnknownSuite(suite)));
-        }
+        codec::read_suite(&mut r).map_err(Error::header)?;
         let vault_id = VaultId(r.array("vault id").map_err(Error::header)?);
         let epoch = r.u32("epoch").map_err(Error::header)?;
         let policy = Policy::read(&mut r).map_err(Error::PolicyDecode)?;
