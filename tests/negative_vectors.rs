@@ -771,7 +771,7 @@ fn generate() -> Value {
         &[&guarded[..flag_at], &[0], &guarded[flag_at + 33..]].concat(),
     ));
 
-    // Unlock inputs refused before any request is made (spec/protocol.md §8.2 order).
+    // Unlock inputs refused before any request is made (spec/protocol.md §4.2 gives the order).
     let digest = v0["enroll"]["header_digest"].as_str().unwrap();
     let unlock_case = |name: &str,
                        v: &Value,

@@ -215,7 +215,7 @@ impl Ks {
     }
 
     /// The user's key for `(version, purpose, mode)`, derived here from the drawn materials
-    /// by the info layout of spec/protocol.md §5.2, checked against the served key set.
+    /// by the info layout of spec/protocol.md §3.6, checked against the served key set.
     fn key(&self, version: u32, purpose: Purpose, mode: Mode) -> (Value, ServerKey) {
         let (_, material, password) = self
             .materials
@@ -1257,7 +1257,7 @@ fn vectors_follow_the_spec() {
             }
         }
 
-        // §5.2 key-server keys: DeriveKeyPair(seed, info), info from the record's materials.
+        // §3.6 key-server keys: DeriveKeyPair(seed, info), info from the record's materials.
         let mut keys: Vec<(String, u8, u8, ServerKey)> = Vec::new();
         for ks in v["key_servers"].as_array().unwrap() {
             let key_id = ks["key_id"].as_str().unwrap().to_owned();
@@ -1294,10 +1294,18 @@ fn vectors_follow_the_spec() {
                 keys.push((key_id.clone(), purpose, mode.to_byte(), key));
             }
             // The audit chain (wire-format §15) and its request digests.
+            let digests: Vec<[u8; 32]> = requests(v)
+                .iter()
+                .map(|r| kdf("quorumkey v2 audit request", &[r]))
+                .collect();
             let mut previous = [0u8; 32];
             for event in ks["audit"].as_array().unwrap() {
                 let bytes = unhex(&event["bytes"]);
                 assert_eq!(&bytes[1..1 + user.len()], user.as_slice());
+                if event["action"] == "evaluated" {
+                    let digest: [u8; 32] = bytes[bytes.len() - 32..].try_into().unwrap();
+                    assert!(digests.contains(&digest), "the digest of a listed request");
+                }
                 let link = kdf(
                     "quorumkey v2 audit chain",
                     &[
@@ -1327,7 +1335,7 @@ fn vectors_follow_the_spec() {
             .map(|k| k["key_id"].as_str().unwrap())
             .collect();
 
-        // §5.3 the password: Argon2id(password, salt = gate input).
+        // §6.1 the password: Argon2id(password, salt = gate input).
         for gate in e["gates"].as_array().unwrap() {
             if let Some(a) = gate.get("argon2id") {
                 let out = argon2id(
@@ -1371,7 +1379,7 @@ fn vectors_follow_the_spec() {
             check_gate(gate, key_for(gate, Some(key_ids[i.min(key_ids.len() - 1)])));
         }
 
-        // §6.2 unlock tags, their commitments, the setup and proof messages.
+        // §6.3 unlock tags, their commitments, the setup and proof messages.
         for tag in e["unlock_tags"].as_array().into_iter().flatten() {
             let key_id = tag["key_id"].as_str().unwrap();
             let t = kdf(
@@ -1444,6 +1452,21 @@ fn vectors_follow_the_spec() {
             }
             assert_eq!(kit, expected);
         }
+    }
+}
+
+/// Every gate request listed anywhere in `v`.
+fn requests(v: &Value) -> Vec<Vec<u8>> {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v) {
+                ("request", Value::String(r)) => vec![hex::decode(r).unwrap()],
+                _ => requests(v),
+            })
+            .collect(),
+        Value::Array(items) => items.iter().flat_map(requests).collect(),
+        _ => Vec::new(),
     }
 }
 
