@@ -23,7 +23,7 @@ use crate::sharing::{HolderId, Share};
 /// A key-server holder's share sealed under a gate. Public: without the live key server
 /// (and the password, if the gate takes one) it is ciphertext.
 ///
-/// Key: `derive_key("quorumkey v1 capsule", oprf_output ‖ header_digest ‖ holder_id)`;
+/// Key: `derive_key("quorumkey v2 capsule", oprf_output ‖ header_digest ‖ holder_id)`;
 /// associated data: every byte of the encoding before the ciphertext. The pinned key
 /// (version and `pkS`) travels in the capsule, so a key rotation re-seals capsules without
 /// touching the header. See `spec/wire-format.md` §"Capsule".

@@ -92,7 +92,7 @@ impl VaultHeader {
         &self.commitments
     }
 
-    /// `derive_key("quorumkey v1 header", encoding)`: what capsules and share cards bind.
+    /// `derive_key("quorumkey v2 header", encoding)`: what capsules and share cards bind.
     pub fn digest(&self) -> &Digest {
         &self.digest
     }
