@@ -54,6 +54,12 @@ pub enum DecodeError {
         /// The field.
         field: &'static str,
     },
+    /// Entries that must be in strictly ascending order are not (a repeat, or one out of
+    /// place): the encoding is not canonical.
+    NotAscending {
+        /// The field whose entries are out of order.
+        field: &'static str,
+    },
     /// A number in `field` is outside the range the format allows.
     OutOfRange {
         /// The field.
@@ -104,6 +110,12 @@ impl core::fmt::Display for DecodeError {
                 min,
                 max,
             } => write!(f, "field `{field}` is {value}; allowed {min}..={max}"),
+            Self::NotAscending { field } => {
+                write!(
+                    f,
+                    "entries of `{field}` are not in strictly ascending order"
+                )
+            }
             Self::Element { field, error } => write!(f, "field `{field}`: {error}"),
         }
     }

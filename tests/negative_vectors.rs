@@ -532,32 +532,32 @@ fn generate() -> Value {
     cases.push(bytes_case(
         "gate request",
         "purpose 0x00",
-        &set(&request, 4, &[0]),
+        &set(&request, 5, &[0]),
     ));
     cases.push(bytes_case(
         "gate request",
         "purpose 0x04",
-        &set(&request, 4, &[4]),
+        &set(&request, 5, &[4]),
     ));
     cases.push(bytes_case(
         "gate request",
         "gate mode 0x00 (base OPRF)",
-        &set(&request, 9, &[0]),
+        &set(&request, 10, &[0]),
     ));
     cases.push(bytes_case(
         "gate request",
         "no elements (count 0)",
-        &[&request[..10], &[0, 0]].concat(),
+        &[&request[..11], &[0, 0]].concat(),
     ));
     cases.push(bytes_case(
         "gate request",
         "count 257",
-        &[&request[..10], &[1, 1], &request[12..].repeat(257)].concat(),
+        &[&request[..11], &[1, 1], &request[13..].repeat(257)].concat(),
     ));
     cases.push(bytes_case(
         "gate request",
         "blinded element is 33 zero bytes",
-        &set(&request, 12, &[0; 33]),
+        &set(&request, 13, &[0; 33]),
     ));
     let pw_request = unhex(&v1["enroll"]["gates"][0]["request"]);
     assert!(decode("gate request", &pw_request).is_ok());
@@ -571,10 +571,15 @@ fn generate() -> Value {
     cases.push(bytes_case(
         "gate request",
         "empty POPRF info",
-        &[&pw_request[..10], &[0], &pw_request[count_at..]].concat(),
+        &[&pw_request[..11], &[0], &pw_request[count_at..]].concat(),
     ));
     // A request of each purpose is refused beyond 256 elements.
-    let unit_gate = set(&request, 4, &[0x03]);
+    cases.push(bytes_case(
+        "gate request",
+        "suite 0x02 (unknown to this implementation)",
+        &set(&request, 4, &[2]),
+    ));
+    let unit_gate = set(&request, 5, &[0x03]);
     assert!(decode("gate request", &unit_gate).is_ok());
 
     // Gate responses.
@@ -583,7 +588,12 @@ fn generate() -> Value {
     cases.push(bytes_case(
         "gate response",
         "purpose 0x05",
-        &set(&response, 4, &[5]),
+        &set(&response, 5, &[5]),
+    ));
+    cases.push(bytes_case(
+        "gate response",
+        "suite 0x00",
+        &set(&response, 4, &[0]),
     ));
     let rfc_mode_at = response.len() - 65;
     cases.push(bytes_case(
@@ -598,16 +608,16 @@ fn generate() -> Value {
     ));
     let pw_response = unhex(&v1["enroll"]["gates"][0]["response"]);
     assert!(decode("gate response", &pw_response).is_ok());
-    let element = &pw_response[12..45];
+    let element = &pw_response[13..46];
     cases.push(bytes_case(
         "gate response",
         "two elements in a password-capsule response",
         &[
-            &pw_response[..10],
+            &pw_response[..11],
             &[0, 2],
             element,
             element,
-            &pw_response[45..],
+            &pw_response[46..],
         ]
         .concat(),
     ));
@@ -659,24 +669,29 @@ fn generate() -> Value {
     framing("key set", &key_set, &mut cases);
     cases.push(bytes_case(
         "key set",
+        "suite 0x02 (unknown to this implementation)",
+        &set(&key_set, 4, &[2]),
+    ));
+    cases.push(bytes_case(
+        "key set",
         "no versions",
-        &set(&key_set, 4, &[0]),
+        &set(&key_set, 5, &[0]),
     ));
     cases.push(bytes_case(
         "key set",
         "current flag 0x02",
-        &set(&key_set, 9, &[2]),
+        &set(&key_set, 10, &[2]),
     ));
     cases.push(bytes_case(
         "key set",
         "key mode 0x00",
-        &set(&key_set, 12, &[0]),
+        &set(&key_set, 13, &[0]),
     ));
-    let (first, second) = (&key_set[11..46], &key_set[46..81]);
+    let (first, second) = (&key_set[12..47], &key_set[47..82]);
     cases.push(bytes_case(
         "key set",
         "keys not in (purpose, mode) order",
-        &[&key_set[..11], second, first, &key_set[81..]].concat(),
+        &[&key_set[..12], second, first, &key_set[82..]].concat(),
     ));
     cases.push(bytes_case(
         "key set",

@@ -1119,7 +1119,7 @@ fn check_gate(gate: &Value, key: &ServerKey) {
     let mode = Mode::from_byte(gate["mode"].as_u64().unwrap() as u8).unwrap();
     let info = gate["info"].as_str().map(|i| hex::decode(i).unwrap());
     let elements = gate["elements"].as_array().unwrap();
-    let mut head = b"QK\x02\x05".to_vec();
+    let mut head = b"QK\x02\x05\x01".to_vec();
     head.push(purpose);
     head.extend_from_slice(&(gate["key_version"].as_u64().unwrap() as u32).to_be_bytes());
     head.push(mode.to_byte());
@@ -1132,9 +1132,9 @@ fn check_gate(gate: &Value, key: &ServerKey) {
         head.extend_from_slice(&unhex(&e["blinded_element"]));
     }
     assert_eq!(head, request, "gate request layout");
-    let mut expected = b"QK\x02\x06".to_vec();
+    let mut expected = b"QK\x02\x06\x01".to_vec();
     expected.push(purpose);
-    expected.extend_from_slice(&request[5..9]);
+    expected.extend_from_slice(&request[6..10]);
     if let Some(left) = gate["guesses_remaining"].as_u64() {
         assert_eq!(purpose, Purpose::PasswordCapsule.to_byte());
         expected.push(left as u8);

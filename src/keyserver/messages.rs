@@ -159,9 +159,8 @@ impl KeySet {
         for _ in 0..count {
             let version = r.u32("key version")?;
             if versions.last().is_some_and(|v| v.version >= version) {
-                return Err(DecodeError::UnknownValue {
-                    field: "key version order",
-                    value: 0,
+                return Err(DecodeError::NotAscending {
+                    field: "key version",
                 });
             }
             let current = r.flag("current generation")?;
@@ -184,10 +183,7 @@ impl KeySet {
                     .last()
                     .is_some_and(|(p, m, _)| (*p, m.to_byte()) >= (purpose, mode.to_byte()))
                 {
-                    return Err(DecodeError::UnknownValue {
-                        field: "key order",
-                        value: purpose.to_byte(),
-                    });
+                    return Err(DecodeError::NotAscending { field: "key" });
                 }
                 let key = crate::vault::read_public_key(r, "public key")?;
                 keys.push((purpose, mode, key));
@@ -297,7 +293,7 @@ impl PasswordSetup {
         if max_guesses == 0 {
             return Err(Error::MaxGuesses {
                 requested: 0,
-                limit: super::DEFAULT_MAX_GUESSES,
+                limit: u8::MAX,
             });
         }
         Ok(Self {

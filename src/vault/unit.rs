@@ -90,7 +90,7 @@ impl UnitGate {
 
 /// A sealed unit of user data. Public: safe to store anywhere.
 ///
-/// Key: `derive_key("quorumkey v1 unit", R ‖ len(unit_id) ‖ unit_id [‖ gate_output])`;
+/// Key: `derive_key("quorumkey v2 unit", R ‖ len(unit_id) ‖ unit_id [‖ gate_output])`;
 /// associated data: every byte of the encoding before the ciphertext. See
 /// `spec/wire-format.md` §"Sealed unit".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -710,7 +710,10 @@ impl UnitMigration {
         {
             let read = read?;
             let plaintext = unit.open(old_root, old_id, read.as_ref())?;
-            let version = unit.version.checked_add(1).ok_or(Error::UnitOpen)?;
+            let version = unit
+                .version
+                .checked_add(1)
+                .ok_or(Error::UnitVersionExhausted)?;
             let gate = match (new_gate, sealed?, unit.gate, read) {
                 (Some(gate), Some(output), _, _) => Some((gate, output)),
                 (None, None, Some(gate), Some(output)) => Some((gate, output)),

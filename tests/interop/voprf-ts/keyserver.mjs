@@ -15,6 +15,7 @@ const suite = Oprf.Suite.P256_SHA256;
 const QK = [0x51, 0x4b, 0x02]; // "QK", format version 02
 const GATE_REQUEST = 0x05;
 const GATE_RESPONSE = 0x06;
+const SUITE_P256 = 0x01; // wire-format §5: the suite byte of gate requests, responses, key sets
 const USER_RECORD = 0x0c;
 const PURPOSES = { 0x01: 'capsule', 0x02: 'password capsule', 0x03: 'unit gate' };
 const PASSWORD_CAPSULE = 0x02;
@@ -144,6 +145,8 @@ export function userKey(seeds, user, record, version, purpose, mode) {
 export function parseGateRequest(bytes) {
   const r = new Reader(bytes, 'gate request');
   r.prefix(GATE_REQUEST);
+  const suiteByte = r.u8('suite');
+  if (suiteByte !== SUITE_P256) r.fail(`unknown suite ${suiteByte}`);
   const purpose = r.u8('purpose');
   if (!(purpose in PURPOSES)) r.fail(`unknown purpose ${purpose}`);
   const version = r.u32('key version');
@@ -187,7 +190,7 @@ export async function evaluateGate(seeds, user, recordBytes, requestBytes) {
       ? await new VOPRFServer(suite, privateKey).blindEvaluate(evaluation)
       : await new POPRFServer(suite, privateKey).blindEvaluate(evaluation, info);
   return concat(
-    Uint8Array.from([...QK, GATE_RESPONSE, purpose]),
+    Uint8Array.from([...QK, GATE_RESPONSE, SUITE_P256, purpose]),
     u32(version),
     Uint8Array.from(guesses),
     response.serialize(),
