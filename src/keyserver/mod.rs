@@ -294,6 +294,13 @@ impl Outcome {
         self.update.as_ref()
     }
 
+    /// The audit event the operation will release, for storing it in the same transaction
+    /// as the record update (`spec/http-api.md` §3.1). It is public data: only the
+    /// response body is withheld until the update is stored.
+    pub fn audit(&self) -> Option<&AuditEvent> {
+        self.audit.as_ref()
+    }
+
     /// Releases the response once the update is stored: `stored` must be the record as the
     /// store now holds it (equal to [`record_update`](Self::record_update)), or `None` when
     /// there was no update. Anything else is [`Error::RecordNotStored`] and the response is
