@@ -9,12 +9,38 @@ import {
   recoveryKit, openRecoveryKit, inspectPolicy, encodePolicy,
 } from './client.js';
 
+const METHODS = ['evaluate', 'getKeys', 'addKeyVersion', 'dropKeyVersion', 'setPassword', 'confirmUnlock', 'changeTag'];
+
+/** A transport whose failures are QuorumkeyErrors (`transport` unless it threw one) and whose answers are bytes. */
+function wrap(keyId, t) {
+  a.object(t, `servers[${JSON.stringify(keyId)}]`);
+  const out = {};
+  for (const m of METHODS) {
+    out[m] = async (...args) => {
+      if (typeof t[m] !== 'function') throw a.invalid(`the transport for ${keyId} has no ${m}()`);
+      let result;
+      try {
+        result = await t[m](...args);
+      } catch (e) {
+        if (e instanceof QuorumkeyError) throw e;
+        throw new QuorumkeyError('transport', `${keyId} ${m}: ${e?.message ?? e}`, { cause: e });
+      }
+      if (!(result instanceof Uint8Array)) {
+        throw new QuorumkeyError('transport', `${keyId} ${m} did not resolve to a Uint8Array`);
+      }
+      return result;
+    };
+  }
+  return out;
+}
+
 function transports(servers) {
   a.object(servers, 'servers');
+  const wrapped = new Map();
   return (keyId) => {
-    const t = servers[keyId];
-    if (!t) throw a.invalid(`no transport for key server ${JSON.stringify(keyId)} in servers`);
-    return t;
+    if (!Object.hasOwn(servers, keyId)) throw a.invalid(`no transport for key server ${JSON.stringify(keyId)} in servers`);
+    if (!wrapped.has(keyId)) wrapped.set(keyId, wrap(keyId, servers[keyId]));
+    return wrapped.get(keyId);
   };
 }
 
@@ -85,15 +111,15 @@ export async function unlock({
   await ready();
   a.bytes(header, 'header');
   a.array(capsules, 'capsules');
-  a.object(servers, 'servers');
-  const reachable = capsules.filter((c) => Object.hasOwn(servers, inspectCapsule(c).keyId));
+  const transport = transports(servers);
+  const reachable = capsules.filter((c) => Object.hasOwn(servers, inspectCapsule(a.bytes(c, 'capsule')).keyId));
   const keySets = {};
   for (const keyId of new Set(reachable.map((c) => inspectCapsule(c).keyId))) {
-    keySets[keyId] = await servers[keyId].getKeys();
+    keySets[keyId] = await transport(keyId).getKeys();
   }
   const pending = Unlock.start({ header, shares, capsules: reachable, trust: { headerDigest, keySets }, password });
   const failures = [];
-  const settled = await Promise.allSettled(pending.requests.map((r) => servers[r.keyId].evaluate(r.body)));
+  const settled = await Promise.allSettled(pending.requests.map((r) => transport(r.keyId).evaluate(r.body)));
   const responses = settled.map((s) => {
     if (s.status === 'fulfilled') return s.value;
     failures.push(s.reason);
@@ -114,7 +140,7 @@ export async function unlock({
   for (const [i, r] of pending.requests.entries()) {
     if (r.purpose === 'password_capsule' && responses[i] && !proven.has(r.keyId)) {
       proven.add(r.keyId);
-      await servers[r.keyId].confirmUnlock(vault.unlockProof(r.keyId));
+      await transport(r.keyId).confirmUnlock(vault.unlockProof(r.keyId));
     }
   }
   return vault;
