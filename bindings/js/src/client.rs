@@ -297,7 +297,10 @@ pub fn recovery_kit_open(kit: &[u8]) -> JsResult<JsValue> {
     let capsules: Vec<Vec<u8>> = kit.capsules().iter().map(Capsule::to_bytes).collect();
     Ok(Obj::new()
         .bytes("header", &kit.header().to_bytes())
-        .set("capsules", array_of_bytes(capsules.iter().map(Vec::as_slice)))
+        .set(
+            "capsules",
+            array_of_bytes(capsules.iter().map(Vec::as_slice)),
+        )
         .done())
 }
 
@@ -561,7 +564,10 @@ impl PendingEnrollment {
             .collect();
         Ok(Obj::new()
             .bytes("header", &enrolled.header.to_bytes())
-            .set("capsules", array_of_bytes(capsules.iter().map(Vec::as_slice)))
+            .set(
+                "capsules",
+                array_of_bytes(capsules.iter().map(Vec::as_slice)),
+            )
             .set("deviceShares", shares)
             .set("cards", cards)
             .set("vault", Vault::new(enrolled.vault))
@@ -773,7 +779,10 @@ impl Vault {
     /// After a rekey: replaces this vault's unlock tag at `key_id` by `next`'s.
     #[wasm_bindgen(js_name = tagChange)]
     pub fn tag_change(&self, key_id: &str, next: &Vault) -> JsResult<Uint8Array> {
-        let change = self.get()?.tag_change(key_id, next.get()?).to_secret_bytes();
+        let change = self
+            .get()?
+            .tag_change(key_id, next.get()?)
+            .to_secret_bytes();
         Ok(Uint8Array::from(&change[..]))
     }
 

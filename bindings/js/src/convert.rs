@@ -88,7 +88,10 @@ impl Obj {
 
 /// `Array` of `Uint8Array`s.
 pub(crate) fn array_of_bytes<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Array {
-    items.into_iter().map(|b| JsValue::from(Uint8Array::from(b))).collect()
+    items
+        .into_iter()
+        .map(|b| JsValue::from(Uint8Array::from(b)))
+        .collect()
 }
 
 /// A key-server request as JavaScript sees it: where to send it and its body.

@@ -122,7 +122,10 @@ mod tests {
             .filter_map(|l| {
                 let l = l.trim_start();
                 let (code, rest) = l.split_once(": [")?;
-                rest.chars().next()?.is_ascii_digit().then(|| code.to_owned())
+                rest.chars()
+                    .next()?
+                    .is_ascii_digit()
+                    .then(|| code.to_owned())
             })
             .collect()
     }
@@ -131,7 +134,10 @@ mod tests {
     fn core_codes_are_found() {
         let codes = core_codes();
         for expected in ["malformed", "wrong_password", "batch_size", "unit_rollback"] {
-            assert!(codes.iter().any(|c| c == expected), "{expected} not parsed: {codes:?}");
+            assert!(
+                codes.iter().any(|c| c == expected),
+                "{expected} not parsed: {codes:?}"
+            );
         }
         assert!(codes.len() > 40, "{codes:?}");
     }
@@ -139,11 +145,7 @@ mod tests {
     #[test]
     fn every_code_has_exactly_one_row() {
         let table = table_codes();
-        for code in core_codes()
-            .iter()
-            .map(String::as_str)
-            .chain(BINDING_CODES)
-        {
+        for code in core_codes().iter().map(String::as_str).chain(BINDING_CODES) {
             let rows = table.iter().filter(|c| *c == code).count();
             assert_eq!(rows, 1, "code {code} has {rows} rows in js/codes.js");
         }
@@ -159,6 +161,10 @@ mod tests {
         let total = numbers.len();
         numbers.sort_unstable();
         numbers.dedup();
-        assert_eq!(numbers.len(), total, "a number is used twice in js/codes.js");
+        assert_eq!(
+            numbers.len(),
+            total,
+            "a number is used twice in js/codes.js"
+        );
     }
 }

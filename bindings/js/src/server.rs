@@ -144,10 +144,7 @@ impl Outcome {
     /// The update's revision, or `undefined`.
     #[wasm_bindgen(js_name = updateRevision)]
     pub fn update_revision(&self) -> JsResult<Option<f64>> {
-        Ok(self
-            .get()?
-            .record_update()
-            .map(|r| r.revision() as f64))
+        Ok(self.get()?.record_update().map(|r| r.revision() as f64))
     }
 
     /// The audit event to store with the update (or alone), or `undefined`.
