@@ -244,13 +244,19 @@ impl Audit {
         let previous: [u8; 32] = previous
             .try_into()
             .map_err(|_| invalid("the previous chain link must be 32 bytes"))?;
-        let seq = u64::from(int(seq.min(f64::from(u32::MAX)), u32::MAX, "seq")?);
-        if !(time_ms.fract() == 0.0 && (0.0..9.0e15).contains(&time_ms)) {
-            return Err(invalid("time_ms must be a non-negative integer"));
-        }
-        // Checked just above: a non-negative integer below 2^53.
-        let time_ms = time_ms as u64;
+        let seq = whole(seq, "seq")?;
+        let time_ms = whole(time_ms, "time_ms")?;
         Ok(self.inner.chain(&previous, seq, time_ms).to_vec())
+    }
+}
+
+/// A JavaScript number that must be a non-negative integer below 2^53.
+fn whole(value: f64, what: &str) -> JsResult<u64> {
+    if value.fract() == 0.0 && (0.0..9.0e15).contains(&value) {
+        // Checked just above: a non-negative integer below 2^53, so exact.
+        Ok(value as u64)
+    } else {
+        Err(invalid(&format!("{what} must be a non-negative integer")))
     }
 }
 
