@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use crate::Error;
-use crate::codec::{self, DecodeError, ObjectType, Reader};
+use crate::codec::{self, ObjectType, Reader};
 use crate::kdf::{self, Digest};
 use crate::policy::Policy;
 use crate::sharing::Commitments;
