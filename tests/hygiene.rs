@@ -265,13 +265,37 @@ fn oprf_secrets_do_not_print() {
     let key = ServerKey::from_secret_bytes(&SK).unwrap();
     s.check_debug("ServerKey", &key);
     let input = b"an input";
-    let (oprf_client, _) = OprfClient::deterministic_blind(input, &BLIND).unwrap();
-    let (voprf_client, _) = VoprfClient::deterministic_blind(input, &BLIND).unwrap();
-    let (poprf_client, _) =
-        PoprfClient::deterministic_blind(input, b"info", key.public_key(), &BLIND).unwrap();
+    // A known blind needs the `danger` feature's fixed-blind entry points; without it the
+    // states get random blinds and are checked against the other secrets and for redaction.
+    #[cfg(feature = "danger")]
+    let (oprf_client, voprf_client, poprf_client) = (
+        OprfClient::deterministic_blind(input, &BLIND).unwrap().0,
+        VoprfClient::deterministic_blind(input, &BLIND).unwrap().0,
+        PoprfClient::deterministic_blind(input, b"info", key.public_key(), &BLIND)
+            .unwrap()
+            .0,
+    );
+    #[cfg(not(feature = "danger"))]
+    let (oprf_client, voprf_client, poprf_client) = {
+        let mut r = rng(6);
+        (
+            OprfClient::blind(input, &mut r).unwrap().0,
+            VoprfClient::blind(input, &mut r).unwrap().0,
+            PoprfClient::blind(input, b"info", key.public_key(), &mut r)
+                .unwrap()
+                .0,
+        )
+    };
     s.check_debug("OprfClient", &oprf_client);
     s.check_debug("VoprfClient", &voprf_client);
     s.check_debug("PoprfClient", &poprf_client);
+    for printed in [
+        format!("{oprf_client:?}"),
+        format!("{voprf_client:?}"),
+        format!("{poprf_client:?}"),
+    ] {
+        assert!(printed.contains("<redacted>"), "{printed}");
+    }
     let output: Output = key.evaluate(Mode::Oprf, input).unwrap();
     s.add("output", output.as_secret_bytes());
     s.check_debug("Output", &output);
