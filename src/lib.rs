@@ -1,4 +1,5 @@
 #![no_std]
+#![forbid(unsafe_code)]
 // The README is the crate documentation; its example (a doctest) needs `alloc`.
 #![cfg_attr(feature = "alloc", doc = include_str!("../README.md"))]
 #![cfg_attr(
