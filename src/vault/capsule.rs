@@ -367,9 +367,12 @@ pub(crate) fn read_public_key(
     field: &'static str,
 ) -> Result<PublicKey, DecodeError> {
     let bytes = r.take(crate::group::ELEMENT_LEN, field)?;
-    crate::group::decode_element(bytes).map_err(|error| DecodeError::Element { field, error })?;
-    PublicKey::from_bytes(bytes).map_err(|_| DecodeError::Element {
+    // One strict decode (`decode_element` inside), keeping its precise error.
+    PublicKey::from_bytes(bytes).map_err(|error| DecodeError::Element {
         field,
-        error: crate::group::EncodingError::InvalidElement,
+        error: match error {
+            crate::oprf::Error::Encoding(error) => error,
+            _ => crate::group::EncodingError::InvalidElement,
+        },
     })
 }

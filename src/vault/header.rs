@@ -55,21 +55,31 @@ impl VaultHeader {
         policy: Policy,
         commitments: Commitments,
     ) -> Result<Self, Error> {
+        let mut header = Self::unhashed(vault_id, epoch, policy, commitments)?;
+        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[&header.to_bytes()]);
+        Ok(header)
+    }
+
+    /// A header whose digest is still to be set; checks the commitment count.
+    fn unhashed(
+        vault_id: VaultId,
+        epoch: u32,
+        policy: Policy,
+        commitments: Commitments,
+    ) -> Result<Self, Error> {
         if commitments.threshold() != policy.threshold() {
             return Err(Error::CommitmentCount {
                 expected: policy.threshold().get(),
                 found: commitments.threshold().get(),
             });
         }
-        let mut header = Self {
+        Ok(Self {
             vault_id,
             epoch,
             policy,
             commitments,
             digest: [0; 32],
-        };
-        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[&header.to_bytes()]);
-        Ok(header)
+        })
     }
 
     /// The vault's id.
@@ -99,13 +109,13 @@ impl VaultHeader {
 
     /// The canonical encoding (`spec/wire-format.md` §"Vault header").
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(64 + self.commitments.encoded_len());
         codec::put_prefix(&mut out, ObjectType::Header);
         out.push(SUITE_P256_SHA256_BLAKE3_XCHACHA);
         out.extend_from_slice(&self.vault_id.0);
         out.extend_from_slice(&self.epoch.to_be_bytes());
         self.policy.write_to(&mut out);
-        out.extend_from_slice(&self.commitments.to_bytes());
+        self.commitments.write_to(&mut out);
         out
     }
 
@@ -119,6 +129,11 @@ impl VaultHeader {
         let policy = Policy::read(&mut r).map_err(Error::PolicyDecode)?;
         let commitments = Commitments::from_bytes(r.rest()).map_err(Error::Sharing)?;
         r.finish().map_err(Error::header)?;
-        Self::new(vault_id, epoch, policy, commitments)
+        let mut header = Self::unhashed(vault_id, epoch, policy, commitments)?;
+        // Every field was decoded strictly, so `bytes` is the canonical encoding: the
+        // digest is taken over the input as received instead of a re-encoding.
+        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[bytes]);
+        debug_assert!(header.to_bytes() == bytes, "a header decoder is not strict");
+        Ok(header)
     }
 }

@@ -168,7 +168,7 @@ export class ShareCard extends Handle {
   get vaultId() { return this._h().vaultId; }
   get epoch() { return this._h().epoch; }
 
-  /** The card's text (secret!), `QK1-…`, for printing or a QR code. */
+  /** The card's text (secret!), `QK2-…`, for printing or a QR code. */
   toSecretText() {
     return call(() => this._h().toSecretText());
   }

@@ -70,7 +70,7 @@ const shot = (name) => page.screenshot({ path: join(artifacts, `browser-${name}.
 test('enroll, lock, reload, unlock from IndexedDB, recover, auto-lock', async () => {
   const enrolled = await page.evaluate(() => window.qkTest.enroll('alice'));
   assert.equal(enrolled.locked, 'locked');
-  assert.match(enrolled.card, /^QK1-/);
+  assert.match(enrolled.card, /^QK2-/);
   await shot('1-enrolled');
 
   const atRest = await page.evaluate((s) => window.qkTest.storageAtRest(s), enrolled.shareHex);

@@ -82,7 +82,7 @@ test('recovery from a card and the recovery kit, then re-deal to a new device', 
   const e = await qk.enroll({ policy: policy2of3, servers: ks.servers() });
   const unit = e.vault.seal('vendor:acme', 'secret');
   const cardText = e.cards[0].toSecretText();
-  assert.match(cardText, /^QK1-/);
+  assert.match(cardText, /^QK2-/);
   const { vault, header, capsules } = await qk.recover({ kit: e.recoveryKit, cards: [cardText.toLowerCase()], servers: ks.servers() });
   assert.equal(vault.openText(unit), 'secret');
   const newPolicy = {
@@ -272,7 +272,7 @@ test('bad input from JavaScript is a typed error, never a trap', async () => {
   throwsCode(() => e.vault.seal('', 'x'), 'unit_id_length');
   throwsCode(() => e.vault.seal('x'.repeat(65), 'x'), 'unit_id_length');
   throwsCode(() => e.vault.seal('x', new Uint8Array(64 * 1024 + 1)), 'unit_too_large');
-  throwsCode(() => qk.ShareCard.fromText('QK1-0000'), 'invalid_card');
+  throwsCode(() => qk.ShareCard.fromText('QK2-0000'), 'invalid_card');
   throwsCode(() => new qk.UnlockedVault(), 'invalid_argument');
   // Responses of the wrong kind or count.
   const u = qk.Unlock.start({ header: e.header, shares: e.deviceShares, capsules: e.capsules });

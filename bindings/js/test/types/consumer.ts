@@ -67,7 +67,7 @@ export async function app(): Promise<void> {
   const moved: Uint8Array[] = rekeyed.units;
   const resealed = await reseal(vault, { header: enrolled.header, capsules: enrolled.capsules, servers });
   const rotate: boolean = needsReseal(resealed.capsules[0], await keySetOrCreate(client));
-  const recovered = await recover({ kit, cards: ['QK1-…'], servers });
+  const recovered = await recover({ kit, cards: ['QK2-…'], servers });
   const v2: UnlockedVault = await unlock({ header: enrolled.header, shares: [share], capsules: enrolled.capsules, servers });
   const audit: { events: AuditEventJson[] } = await new KeyServerClient({ url: 'x' }).audit({ after: 0 });
   const directory: KeyDirectory = await new KeyServerClient({ url: 'x' }).keyDirectory();
