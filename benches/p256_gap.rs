@@ -5,8 +5,9 @@
 //! Two ways to run it:
 //!
 //! * criterion, both versions of each primitive in one group:
-//!   `cargo bench --bench p256_gap [--features precomputed-tables] -- --warm-up-time 1
-//!   --measurement-time 3`
+//!   `cargo bench --bench p256_gap -- --warm-up-time 1 --measurement-time 3`
+//! * paired timing, each round timing both versions back to back (robust to load changes):
+//!   `P256_GAP_PAIRED=1 cargo bench --bench p256_gap`; `P256_GAP_ROUNDS`, `P256_GAP_FILTER`.
 //! * instruction counts, which do not depend on machine load: `P256_GAP_RUN=<op>/<version>`
 //!   runs only that primitive, `P256_GAP_REPS` times (default 1), and exits. One operation
 //!   costs `(count(REPS = 11) − count(REPS = 1)) / 10` instructions under
@@ -414,6 +415,62 @@ fn criterion_benches(c: &mut Criterion) {
     }
 }
 
+/// Paired timing: every round times a batch of 0.14 calls and a batch of 0.13 calls back to
+/// back, so load changes hit both alike; prints median ns per call and the median of the
+/// per-round ratios. `P256_GAP_ROUNDS` (default 31), `P256_GAP_FILTER` (substring of a name).
+fn paired() {
+    use std::time::Instant;
+    let rounds: usize = std::env::var("P256_GAP_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(31);
+    let filter = std::env::var("P256_GAP_FILTER").ok();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    // ns per call over a batch of `n` calls.
+    let time = |f: &dyn Fn(), n: usize| {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        t.elapsed().as_secs_f64() * 1e9 / n as f64
+    };
+    println!(
+        "\npaired, {rounds} rounds (median ns per call; ratio = median of per-round 0.14/0.13)\n"
+    );
+    println!("| operation | p256 0.14 (ns) | p256 0.13 (ns) | ratio |");
+    println!("|---|---:|---:|---:|");
+    for op in ops() {
+        let Some(v13) = &op.v13 else { continue };
+        if filter
+            .as_ref()
+            .is_some_and(|f| !op.name.contains(f.as_str()))
+        {
+            continue;
+        }
+        // Batch size: about 2 ms of 0.14 work per sample.
+        let once = time(&op.v14, 1).max(time(&op.v14, 1));
+        let n = ((2e6 / once) as usize).clamp(1, 100_000);
+        let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let x = time(&op.v14, n);
+            let y = time(v13.as_ref(), n);
+            a.push(x);
+            b.push(y);
+            r.push(x / y);
+        }
+        println!(
+            "| {} | {:.1} | {:.1} | {:.2} |",
+            op.name,
+            median(a),
+            median(b),
+            median(r)
+        );
+    }
+}
+
 fn main() {
     if std::env::var_os("P256_GAP_LIST").is_some() {
         for op in ops() {
@@ -446,6 +503,10 @@ fn main() {
         for _ in 0..reps {
             f();
         }
+        return;
+    }
+    if std::env::var_os("P256_GAP_PAIRED").is_some() {
+        paired();
         return;
     }
     let mut c = Criterion::default()
