@@ -1,10 +1,12 @@
 //! Whole-flow benchmarks, each beside its **cost-model floor** (see `spec/performance.md`)
 //! computed in the same run from raw `p256` / BLAKE3 / XChaCha20-Poly1305 calls.
 //!
-//! Run with `cargo bench --bench vault` and `cargo bench --bench vault --features
-//! precomputed-tables`. The paired table printed first is the one to read: every round
-//! times the flow and its floor back to back and the ratio is the median of the per-round
-//! ratios (the machine is shared and noisy). Criterion medians for every flow and floor
+//! Run with `cargo bench --bench vault` (default `std`: p256's basepoint table) and
+//! `cargo bench --bench vault --no-default-features --features alloc` (no table; the
+//! default before `std` became it, so older "default features" figures are this build).
+//! The paired table printed first is the one to read: every round times the flow and its
+//! floor back to back and the ratio is the median of the per-round ratios (the machine is
+//! shared and noisy). Criterion medians for every flow and floor
 //! follow. Results are recorded in `spec/performance.md` §"Results".
 //!
 //! A floor performs exactly the operations the cost model says the flow cannot avoid, with
