@@ -33,7 +33,7 @@
 //!
 //! * `alloc` (default): batches and the wire messages. Without it the single-element
 //!   blind / evaluate / finalize calls remain.
-//! * `precomputed-tables` (on with the default `std`; needs p256's `std`): p256's basepoint
+//! * `precomputed-tables` (on with `std`, which key servers should enable): p256's basepoint
 //!   table makes `k·G` about three times faster (proof nonce `r·G`, key generation, the POPRF
 //!   tweak). See `benches/oprf.rs` for measured effects.
 //! * `danger`: deterministic blinds and proof nonces for the RFC vectors. Never in
