@@ -294,6 +294,13 @@ impl Outcome {
         self.update.as_ref()
     }
 
+    /// The audit event that [`release`](Self::release) will hand out (`None` for reading the
+    /// key set), so the caller can append it in the same transaction that stores the record
+    /// update: the event and the change it records are then stored together or not at all.
+    pub fn audit_event(&self) -> Option<&AuditEvent> {
+        self.audit.as_ref()
+    }
+
     /// Releases the response once the update is stored: `stored` must be the record as the
     /// store now holds it (equal to [`record_update`](Self::record_update)), or `None` when
     /// there was no update. Anything else is [`Error::RecordNotStored`] and the response is
