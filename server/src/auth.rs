@@ -137,9 +137,7 @@ fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
         AlgorithmParameters::OctetKeyPair(p) if p.curve == EllipticCurve::Ed25519 => {
             Algorithm::EdDSA
         }
-        AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256 => {
-            Algorithm::ES256
-        }
+        AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256 => Algorithm::ES256,
         _ => return None,
     };
     match jwk.common.key_algorithm {

@@ -49,7 +49,10 @@ async fn open_store(
 fn keys(common: &Common, action: KeysAction) -> Result<(), String> {
     let source = common.keyring_source();
     let create = matches!(source, crate::keyring::Source::File(_))
-        && matches!(action, KeysAction::List | KeysAction::Rotate { .. } | KeysAction::ExportPublic { .. });
+        && matches!(
+            action,
+            KeysAction::List | KeysAction::Rotate { .. } | KeysAction::ExportPublic { .. }
+        );
     let (mut ring, _) = Keyring::load(&source, create).map_err(|e| e.to_string())?;
     match action {
         KeysAction::List => {
@@ -91,8 +94,9 @@ fn keys(common: &Common, action: KeysAction) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 + "\n";
             match out {
-                Some(path) => std::fs::write(&path, text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?
+                }
                 None => std::io::stdout()
                     .write_all(text.as_bytes())
                     .map_err(|e| e.to_string())?,

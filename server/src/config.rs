@@ -53,7 +53,13 @@ pub struct Cli {
     #[command(flatten)]
     pub common: Common,
     /// Log format.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
@@ -64,23 +70,43 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// Directory for the default database, keyring and development issuer.
-    #[arg(long, env = "QUORUMKEY_DATA_DIR", default_value = "./quorumkey-data", global = true)]
+    #[arg(
+        long,
+        env = "QUORUMKEY_DATA_DIR",
+        default_value = "./quorumkey-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Database: `sqlite:PATH` or `postgres://…` [default: sqlite://DATA_DIR/quorumkey.sqlite3]
     #[arg(long, env = "QUORUMKEY_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Connection pool size.
-    #[arg(long, env = "QUORUMKEY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "QUORUMKEY_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
     /// Keyring file [default: DATA_DIR/keyring.json].
     #[arg(long, env = "QUORUMKEY_KEYRING", global = true)]
     pub keyring: Option<PathBuf>,
     /// A command whose standard output is the keyring (KMS hook); read-only.
-    #[arg(long, env = "QUORUMKEY_KEYRING_COMMAND", global = true, conflicts_with = "keyring")]
+    #[arg(
+        long,
+        env = "QUORUMKEY_KEYRING_COMMAND",
+        global = true,
+        conflicts_with = "keyring"
+    )]
     pub keyring_command: Option<String>,
     /// This key server's identity: the `aud` tokens must carry and the key directory's
     /// `issuer`.
-    #[arg(long, env = "QUORUMKEY_SERVER_ID", default_value = "localhost", global = true)]
+    #[arg(
+        long,
+        env = "QUORUMKEY_SERVER_ID",
+        default_value = "localhost",
+        global = true
+    )]
     pub server_id: String,
 }
 
@@ -274,7 +300,10 @@ impl Serve {
 
     /// The operator token, from the environment or the file.
     pub fn admin_token(&self) -> Result<Option<Zeroizing<String>>, ConfigError> {
-        let token = match (&self.admin_token_file, std::env::var("QUORUMKEY_ADMIN_TOKEN")) {
+        let token = match (
+            &self.admin_token_file,
+            std::env::var("QUORUMKEY_ADMIN_TOKEN"),
+        ) {
             (Some(path), _) => Some(Zeroizing::new(
                 std::fs::read_to_string(path)
                     .map_err(|e| config_error("QUORUMKEY_ADMIN_TOKEN_FILE", e.to_string()))?
@@ -322,7 +351,10 @@ impl Serve {
     /// Seconds → duration, refusing 0 where it makes no sense.
     pub fn request_timeout(&self) -> Result<Duration, ConfigError> {
         if self.request_timeout == 0 {
-            return Err(config_error("QUORUMKEY_REQUEST_TIMEOUT", "must be at least 1"));
+            return Err(config_error(
+                "QUORUMKEY_REQUEST_TIMEOUT",
+                "must be at least 1",
+            ));
         }
         Ok(Duration::from_secs(self.request_timeout))
     }

@@ -94,9 +94,7 @@ impl ApiError {
     pub fn core(error: &quorumkey::Error) -> Self {
         let code = error.code();
         match status_of(code) {
-            Some(status) if status.is_client_error() => {
-                Self::new(code, error.to_string())
-            }
+            Some(status) if status.is_client_error() => Self::new(code, error.to_string()),
             _ => Self::internal(format!("core error {code}: {error}")),
         }
     }
@@ -222,7 +220,9 @@ impl IntoResponse for ApiError {
                 message: &self.message,
             },
         })
-        .unwrap_or_else(|_| br#"{"error":{"code":"internal","message":"internal error"}}"#.to_vec());
+        .unwrap_or_else(|_| {
+            br#"{"error":{"code":"internal","message":"internal error"}}"#.to_vec()
+        });
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(

@@ -262,36 +262,35 @@ impl Keyring {
     /// generation) when `create` is set.
     pub fn load(source: &Source, create: bool) -> Result<(Self, bool), KeyringError> {
         match source {
-            Source::File(path) => {
-                match std::fs::read_to_string(path) {
-                    Ok(text) => {
-                        let text = Zeroizing::new(text);
-                        check_mode(path);
-                        Ok((Self::from_json(&text)?, false))
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                        let ring = Self::generate();
-                        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                            crate::fsutil::create_private_dir(dir).map_err(|error| {
-                                KeyringError::Io {
-                                    path: dir.display().to_string(),
-                                    error,
-                                }
-                            })?;
-                        }
-                        crate::fsutil::create_private_file(path, ring.to_json().as_bytes())
-                            .map_err(|error| KeyringError::Io {
-                                path: path.display().to_string(),
-                                error,
-                            })?;
-                        Ok((ring, true))
-                    }
-                    Err(error) => Err(KeyringError::Io {
-                        path: path.display().to_string(),
-                        error,
-                    }),
+            Source::File(path) => match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let text = Zeroizing::new(text);
+                    check_mode(path);
+                    Ok((Self::from_json(&text)?, false))
                 }
-            }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                    let ring = Self::generate();
+                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        crate::fsutil::create_private_dir(dir).map_err(|error| {
+                            KeyringError::Io {
+                                path: dir.display().to_string(),
+                                error,
+                            }
+                        })?;
+                    }
+                    crate::fsutil::create_private_file(path, ring.to_json().as_bytes()).map_err(
+                        |error| KeyringError::Io {
+                            path: path.display().to_string(),
+                            error,
+                        },
+                    )?;
+                    Ok((ring, true))
+                }
+                Err(error) => Err(KeyringError::Io {
+                    path: path.display().to_string(),
+                    error,
+                }),
+            },
             Source::Command(command) => {
                 let output = Command::new("sh")
                     .arg("-c")
@@ -317,11 +316,14 @@ impl Keyring {
     /// Writes the keyring back to its file, atomically.
     pub fn save(&self, source: &Source) -> Result<(), KeyringError> {
         match source {
-            Source::File(path) => crate::fsutil::replace_private_file(path, self.to_json().as_bytes())
-                .map_err(|error| KeyringError::Io {
-                    path: path.display().to_string(),
-                    error,
-                }),
+            Source::File(path) => {
+                crate::fsutil::replace_private_file(path, self.to_json().as_bytes()).map_err(
+                    |error| KeyringError::Io {
+                        path: path.display().to_string(),
+                        error,
+                    },
+                )
+            }
             Source::Command(_) => Err(KeyringError::Refused(
                 "this keyring comes from a command; rotate or retire it where it is kept \
                  (`quorumkey-server keys … --keyring <file>`) and publish it again"
@@ -334,9 +336,16 @@ impl Keyring {
     /// usable until `window` from now (its `not_after`). Returns the new generation.
     pub fn rotate(&mut self, window: time::Duration) -> u32 {
         let now = OffsetDateTime::now_utc();
-        let next = self.generations.last().map_or(1, |g| g.generation.saturating_add(1));
+        let next = self
+            .generations
+            .last()
+            .map_or(1, |g| g.generation.saturating_add(1));
         let current = self.current;
-        if let Some(old) = self.generations.iter_mut().find(|g| g.generation == current) {
+        if let Some(old) = self
+            .generations
+            .iter_mut()
+            .find(|g| g.generation == current)
+        {
             if old.not_after.is_none() {
                 old.not_after = Some(format_time(now + window));
             }

@@ -38,15 +38,17 @@ impl<K: std::hash::Hash + Eq + Clone> Bucket<K> {
     fn new(config: BucketConfig) -> Option<Self> {
         let burst = NonZeroU32::new(config.burst)?;
         let per_minute = config.per_minute.max(1);
-        let period = Duration::from_nanos(60_000_000_000 / u64::from(per_minute)).max(Duration::from_nanos(1));
+        let period = Duration::from_nanos(60_000_000_000 / u64::from(per_minute))
+            .max(Duration::from_nanos(1));
         let quota = Quota::with_period(period)?.allow_burst(burst);
         let clock = DefaultClock::default();
-        let limiter: Limiter<K> = RateLimiter::<K, _, _, governor::middleware::NoOpMiddleware<_>>::new(
-            quota,
-            DefaultKeyedStateStore::default(),
-            clock.clone(),
-        )
-        .with_middleware::<StateInformationMiddleware>();
+        let limiter: Limiter<K> =
+            RateLimiter::<K, _, _, governor::middleware::NoOpMiddleware<_>>::new(
+                quota,
+                DefaultKeyedStateStore::default(),
+                clock.clone(),
+            )
+            .with_middleware::<StateInformationMiddleware>();
         Some(Self {
             limiter,
             quota,
@@ -142,15 +144,16 @@ impl Limits {
         address: Option<IpAddr>,
         cost: u32,
     ) -> Result<Option<State>, Refused> {
-        let state = match &self.user {
-            Some(bucket) => Some(bucket.take(&user.to_owned(), cost).map_err(|retry_after| {
-                Refused {
-                    bucket: "user",
-                    retry_after,
-                }
-            })?),
-            None => None,
-        };
+        let state =
+            match &self.user {
+                Some(bucket) => Some(bucket.take(&user.to_owned(), cost).map_err(
+                    |retry_after| Refused {
+                        bucket: "user",
+                        retry_after,
+                    },
+                )?),
+                None => None,
+            };
         if let (Some(bucket), Some(address)) = (&self.address, address) {
             bucket.take(&address, cost).map_err(|retry_after| Refused {
                 bucket: "address",

@@ -43,9 +43,12 @@ fn now_secs() -> u64 {
 }
 
 fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    state.auth.authenticate(headers, now_secs()).inspect_err(|_| {
-        metrics::counter!(telemetry::AUTH_FAILURES).increment(1);
-    })
+    state
+        .auth
+        .authenticate(headers, now_secs())
+        .inspect_err(|_| {
+            metrics::counter!(telemetry::AUTH_FAILURES).increment(1);
+        })
 }
 
 /// What a protocol request carries.
@@ -77,17 +80,15 @@ async fn read_body(parts: &Parts, body: Body, carries: Carries) -> Result<Vec<u8
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(ApiError::body_too_large(MAX_BODY));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|e| {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if too_large {
-                ApiError::body_too_large(MAX_BODY)
-            } else {
-                ApiError::malformed("the request body could not be read")
-            }
-        })?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::body_too_large(MAX_BODY)
+        } else {
+            ApiError::malformed("the request body could not be read")
+        }
+    })?;
     if carries == Carries::Nothing && !bytes.is_empty() {
         return Err(ApiError::malformed("this request takes an empty body"));
     }
@@ -151,9 +152,7 @@ async fn protocol(state: &Shared, request: Request, kind: Kind) -> Result<Respon
         Operation::Evaluate(bytes) => GateRequest::from_bytes(bytes).ok(),
         _ => None,
     };
-    let cost = gate
-        .as_ref()
-        .map_or(1, |g| g.evaluation_request().len());
+    let cost = gate.as_ref().map_or(1, |g| g.evaluation_request().len());
     let purpose = gate.as_ref().map(|g| g.purpose().name());
     drop(gate);
     let admitted = state
@@ -174,8 +173,7 @@ async fn protocol(state: &Shared, request: Request, kind: Kind) -> Result<Respon
         metrics::counter!(telemetry::EVALUATIONS, "purpose" => purpose, "result" => outcome)
             .increment(1);
         if result.is_ok() {
-            metrics::counter!(telemetry::ELEMENTS, "purpose" => purpose)
-                .increment(cost as u64);
+            metrics::counter!(telemetry::ELEMENTS, "purpose" => purpose).increment(cost as u64);
         }
     }
     let done = result?;
@@ -318,10 +316,7 @@ fn json<T: Serialize>(value: &T) -> Response {
     }
 }
 
-async fn own_audit(
-    State(state): State<AppState>,
-    request: Request,
-) -> Result<Response, ApiError> {
+async fn own_audit(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let principal = authenticate(&state, request.headers())?;
     let query = audit_query(request.uri().query())?;
     if query.user.is_some() {

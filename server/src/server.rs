@@ -25,7 +25,8 @@ pub async fn build(common: &Common, serve: &Serve) -> Result<AppState, String> {
     if created {
         tracing::info!("created a new keyring with generation 1; back it up (see README)");
     }
-    let keys = Keys::new(&keyring, &common.server_id, serve.max_guesses).map_err(|e| e.to_string())?;
+    let keys =
+        Keys::new(&keyring, &common.server_id, serve.max_guesses).map_err(|e| e.to_string())?;
 
     let url = common.database_url();
     let store = storage::open(
@@ -164,7 +165,9 @@ fn spawn_maintenance(state: &AppState, common: &Common, serve: &Serve) {
                 let auth = Arc::clone(&s.auth);
                 match tokio::task::spawn_blocking(move || auth.refresh()).await {
                     Ok(Ok(n)) => tracing::debug!(keys = n, "issuer keys reloaded"),
-                    Ok(Err(e)) => tracing::warn!(error = %e, "issuer keys not reloaded; keeping the previous ones"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "issuer keys not reloaded; keeping the previous ones")
+                    }
                     Err(e) => tracing::warn!(error = %e, "issuer key reload failed"),
                 }
             }
@@ -176,22 +179,21 @@ fn spawn_maintenance(state: &AppState, common: &Common, serve: &Serve) {
         let source = common.keyring_source();
         let server_id = common.server_id.clone();
         let max_guesses = serve.max_guesses;
-        if let Ok(mut hup) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         {
             tokio::spawn(async move {
                 while hup.recv().await.is_some() {
-                    let loaded = Keyring::load(&source, false)
-                        .and_then(|(ring, _)| Keys::new(&ring, &server_id, max_guesses).map(|k| (ring, k)));
+                    let loaded = Keyring::load(&source, false).and_then(|(ring, _)| {
+                        Keys::new(&ring, &server_id, max_guesses).map(|k| (ring, k))
+                    });
                     match loaded {
                         Ok((ring, keys)) => {
                             s.set_keys(keys);
-                            tracing::info!(
-                                current_generation = ring.current,
-                                "keyring reloaded"
-                            );
+                            tracing::info!(current_generation = ring.current, "keyring reloaded");
                         }
-                        Err(e) => tracing::error!(error = %e, "keyring not reloaded; keeping the previous one"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "keyring not reloaded; keeping the previous one")
+                        }
                     }
                 }
             });

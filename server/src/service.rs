@@ -113,7 +113,12 @@ pub async fn run(
         let row = state.store.load(user).await.map_err(store_error)?;
         let record = row.as_ref().map(decode_record).transpose()?;
         let outcome = server
-            .handle(user.as_bytes(), record.as_ref(), operation, &mut rand::rng())
+            .handle(
+                user.as_bytes(),
+                record.as_ref(),
+                operation,
+                &mut rand::rng(),
+            )
             .map_err(|e| ApiError::core(&e))?;
         let update = outcome.record_update().cloned();
         let update_bytes = update.as_ref().map(UserRecord::to_secret_bytes);

@@ -41,8 +41,7 @@ pub const AUTH_FAILURES: &str = "quorumkey_auth_failures_total";
 
 /// Latency buckets (seconds): 0.5 ms to 10 s.
 const BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-    10.0,
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -73,25 +73,32 @@ impl Store for MemoryStore {
         if c.record.is_some() || c.audit.is_some() {
             match (c.expected, state.users.get(c.user)) {
                 (Expected::Absent, None) => {}
-                (Expected::At { revision, audit_seq }, Some(u))
-                    if u.revision == revision && u.head().seq == audit_seq => {}
+                (
+                    Expected::At {
+                        revision,
+                        audit_seq,
+                    },
+                    Some(u),
+                ) if u.revision == revision && u.head().seq == audit_seq => {}
                 _ => return Err(StoreError::Conflict),
             }
         }
         if let Some(r) = c.record {
-            let user = state.users.entry(c.user.to_owned()).or_insert_with(|| User {
-                record: Zeroizing::new(Vec::new()),
-                revision: 0,
-                events: Vec::new(),
-            });
+            let user = state
+                .users
+                .entry(c.user.to_owned())
+                .or_insert_with(|| User {
+                    record: Zeroizing::new(Vec::new()),
+                    revision: 0,
+                    events: Vec::new(),
+                });
             user.record = Zeroizing::new(r.bytes.to_vec());
             user.revision = r.revision;
         }
         if let Some(a) = c.audit {
-            let user = state
-                .users
-                .get_mut(c.user)
-                .ok_or(StoreError::Invalid("an audit event for a user without a record"))?;
+            let user = state.users.get_mut(c.user).ok_or(StoreError::Invalid(
+                "an audit event for a user without a record",
+            ))?;
             user.events.push(AuditRow {
                 seq: a.seq,
                 time_ms: a.time_ms,
@@ -106,12 +113,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn audit(
-        &self,
-        user: &str,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditRow>, StoreError> {
+    async fn audit(&self, user: &str, after: u64, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
         let state = self.lock()?;
         Ok(state
             .users

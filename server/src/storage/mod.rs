@@ -183,8 +183,7 @@ pub trait Store: Send + Sync + 'static {
     async fn commit(&self, commit: &Commit<'_>) -> Result<(), StoreError>;
 
     /// Up to `limit` of the user's audit events after `after`, in order.
-    async fn audit(&self, user: &str, after: u64, limit: u32)
-    -> Result<Vec<AuditRow>, StoreError>;
+    async fn audit(&self, user: &str, after: u64, limit: u32) -> Result<Vec<AuditRow>, StoreError>;
 
     /// The link of the user's event `seq` (for verifying a page that starts after it).
     async fn audit_link(&self, user: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError>;
@@ -202,7 +201,9 @@ pub trait Store: Send + Sync + 'static {
 /// Checks a commit's shape: a new user's commit creates a record.
 pub(crate) fn check_commit(c: &Commit<'_>) -> Result<(), StoreError> {
     if c.expected == Expected::Absent && (c.record.is_none() && c.audit.is_some()) {
-        return Err(StoreError::Invalid("an audit event for a user without a record"));
+        return Err(StoreError::Invalid(
+            "an audit event for a user without a record",
+        ));
     }
     if let (Some(a), Expected::At { audit_seq, .. }) = (c.audit, c.expected) {
         if Some(a.seq) != audit_seq.checked_add(1) {

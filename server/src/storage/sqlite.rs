@@ -18,8 +18,8 @@ use zeroize::Zeroizing;
 use crate::audit::GENESIS;
 
 use super::{
-    AuditHead, AuditRow, Commit, Expected, Store, StoreError, StoreOptions, UserRow,
-    check_commit, to_i64, to_link, to_u64,
+    AuditHead, AuditRow, Commit, Expected, Store, StoreError, StoreOptions, UserRow, check_commit,
+    to_i64, to_link, to_u64,
 };
 
 /// The migrations, embedded in the binary.
@@ -80,7 +80,10 @@ impl SqliteStore {
         if c.record.is_some() || c.audit.is_some() {
             let now = to_i64(c.now_ms, "time")?;
             let record = c.record.map(|r| r.bytes);
-            let revision = c.record.map(|r| to_i64(r.revision, "revision")).transpose()?;
+            let revision = c
+                .record
+                .map(|r| to_i64(r.revision, "revision"))
+                .transpose()?;
             let seq = c.audit.map(|a| to_i64(a.seq, "audit seq")).transpose()?;
             let head = c.audit.map(|a| a.chain.to_vec());
             let done = match c.expected {
@@ -190,12 +193,7 @@ impl Store for SqliteStore {
         self.commit_tx(c).await
     }
 
-    async fn audit(
-        &self,
-        user: &str,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditRow>, StoreError> {
+    async fn audit(&self, user: &str, after: u64, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
         let rows: Vec<(i64, i64, String, Vec<u8>, Vec<u8>)> = sqlx::query_as(
             "SELECT seq, time_ms, fields, event, chain FROM audit_events \
              WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
