@@ -197,6 +197,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// What is logged besides the code (why a token was refused, a 5xx cause).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
 }
 
 impl std::fmt::Display for ApiError {

@@ -55,42 +55,85 @@ async fn contract(store: Arc<dyn Store>, name: &str) {
 
     // A new user: insert if absent, with the first audit event.
     store
-        .commit(&commit("u", Expected::Absent, Some((b"r1", 1)), Some(audit(1, 1)), Some("t:1")))
+        .commit(&commit(
+            "u",
+            Expected::Absent,
+            Some((b"r1", 1)),
+            Some(audit(1, 1)),
+            Some("t:1"),
+        ))
         .await
         .unwrap();
     let row = store.load("u").await.unwrap().unwrap();
     assert_eq!(
-        (row.record.as_slice(), row.revision, row.audit.seq, row.audit.link),
+        (
+            row.record.as_slice(),
+            row.revision,
+            row.audit.seq,
+            row.audit.link
+        ),
         (&b"r1"[..], 1, 1, [1; 32]),
         "{name}"
     );
     // A second "new user" commit loses: the row exists. Its token stays unused.
     let lost = store
-        .commit(&commit("u", Expected::Absent, Some((b"rX", 1)), Some(audit(1, 9)), Some("t:2")))
+        .commit(&commit(
+            "u",
+            Expected::Absent,
+            Some((b"rX", 1)),
+            Some(audit(1, 9)),
+            Some("t:2"),
+        ))
         .await;
-    assert!(matches!(lost, Err(StoreError::Conflict)), "{name}: {lost:?}");
+    assert!(
+        matches!(lost, Err(StoreError::Conflict)),
+        "{name}: {lost:?}"
+    );
 
     // Compare-and-set on what was read.
     store
-        .commit(&commit("u", at(1, 1), Some((b"r2", 2)), Some(audit(2, 2)), Some("t:2")))
+        .commit(&commit(
+            "u",
+            at(1, 1),
+            Some((b"r2", 2)),
+            Some(audit(2, 2)),
+            Some("t:2"),
+        ))
         .await
         .unwrap();
     let stale = store
-        .commit(&commit("u", at(1, 1), Some((b"rY", 2)), Some(audit(2, 8)), Some("t:3")))
+        .commit(&commit(
+            "u",
+            at(1, 1),
+            Some((b"rY", 2)),
+            Some(audit(2, 8)),
+            Some("t:3"),
+        ))
         .await;
-    assert!(matches!(stale, Err(StoreError::Conflict)), "{name}: {stale:?}");
+    assert!(
+        matches!(stale, Err(StoreError::Conflict)),
+        "{name}: {stale:?}"
+    );
     // An audit-only commit is checked against the audit position too.
     let stale = store
         .commit(&commit("u", at(2, 1), None, Some(audit(2, 7)), Some("t:3")))
         .await;
-    assert!(matches!(stale, Err(StoreError::Conflict)), "{name}: {stale:?}");
+    assert!(
+        matches!(stale, Err(StoreError::Conflict)),
+        "{name}: {stale:?}"
+    );
     store
         .commit(&commit("u", at(2, 2), None, Some(audit(3, 3)), Some("t:3")))
         .await
         .unwrap();
     let row = store.load("u").await.unwrap().unwrap();
     assert_eq!(
-        (row.record.as_slice(), row.revision, row.audit.seq, row.audit.link),
+        (
+            row.record.as_slice(),
+            row.revision,
+            row.audit.seq,
+            row.audit.link
+        ),
         (&b"r2"[..], 2, 3, [3; 32]),
         "{name}: failed commits wrote nothing"
     );
@@ -98,10 +141,23 @@ async fn contract(store: Arc<dyn Store>, name: &str) {
     // A token is used once, even by a commit that would otherwise succeed; the refused
     // commit writes nothing.
     let replay = store
-        .commit(&commit("u", at(2, 3), Some((b"r3", 3)), Some(audit(4, 4)), Some("t:3")))
+        .commit(&commit(
+            "u",
+            at(2, 3),
+            Some((b"r3", 3)),
+            Some(audit(4, 4)),
+            Some("t:3"),
+        ))
         .await;
-    assert!(matches!(replay, Err(StoreError::TokenSpent)), "{name}: {replay:?}");
-    assert_eq!(store.load("u").await.unwrap().unwrap().revision, 2, "{name}");
+    assert!(
+        matches!(replay, Err(StoreError::TokenSpent)),
+        "{name}: {replay:?}"
+    );
+    assert_eq!(
+        store.load("u").await.unwrap().unwrap().revision,
+        2,
+        "{name}"
+    );
     let token_only = commit("u", Expected::Absent, None, None, Some("t:4"));
     store.commit(&token_only).await.unwrap();
     assert!(matches!(
@@ -113,11 +169,18 @@ async fn contract(store: Arc<dyn Store>, name: &str) {
     let wrong = store
         .commit(&commit("u", at(2, 3), None, Some(audit(9, 9)), Some("t:5")))
         .await;
-    assert!(matches!(wrong, Err(StoreError::Invalid(_))), "{name}: {wrong:?}");
+    assert!(
+        matches!(wrong, Err(StoreError::Invalid(_))),
+        "{name}: {wrong:?}"
+    );
 
     // Audit pages, in order, after a position.
     let all = store.audit("u", 0, 100).await.unwrap();
-    assert_eq!(all.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3], "{name}");
+    assert_eq!(
+        all.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [1, 2, 3],
+        "{name}"
+    );
     assert_eq!(all[1].chain, [2; 32]);
     assert_eq!(all[1].event, b"event bytes");
     assert_eq!(all[1].time_ms, 1_002);
@@ -135,7 +198,13 @@ async fn contract(store: Arc<dyn Store>, name: &str) {
 
 async fn race(store: Arc<dyn Store>, name: &str) {
     store
-        .commit(&commit("r", Expected::Absent, Some((b"r1", 1)), Some(audit(1, 1)), None))
+        .commit(&commit(
+            "r",
+            Expected::Absent,
+            Some((b"r1", 1)),
+            Some(audit(1, 1)),
+            None,
+        ))
         .await
         .unwrap();
     // Sixteen writers read the same row; exactly one may win.
@@ -176,7 +245,13 @@ async fn race(store: Arc<dyn Store>, name: &str) {
         tasks.push(tokio::spawn(async move {
             let bytes = [i; 4];
             store
-                .commit(&commit("n", Expected::Absent, Some((&bytes, 1)), Some(audit(1, i)), None))
+                .commit(&commit(
+                    "n",
+                    Expected::Absent,
+                    Some((&bytes, 1)),
+                    Some(audit(1, i)),
+                    None,
+                ))
                 .await
         }));
     }
