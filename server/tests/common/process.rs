@@ -13,6 +13,7 @@ use super::{SERVER_ID, test_issuer};
 /// A running server process.
 pub struct Spawned {
     child: Child,
+    reader: Option<std::thread::JoinHandle<()>>,
     pub addr: SocketAddr,
     pub logs: Arc<Mutex<Vec<String>>>,
 }
@@ -61,7 +62,7 @@ impl Spawned {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = mpsc::channel();
         let sink = Arc::clone(&logs);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
@@ -87,7 +88,12 @@ impl Spawned {
                 );
             }
         };
-        Self { child, addr, logs }
+        Self {
+            child,
+            reader: Some(reader),
+            addr,
+            logs,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -102,6 +108,14 @@ impl Spawned {
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.drain();
+    }
+
+    /// Waits for the log reader to see the end of the output.
+    fn drain(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 
     /// SIGTERM, then wait for the exit.
@@ -110,7 +124,9 @@ impl Spawned {
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status();
-        self.child.wait().unwrap()
+        let status = self.child.wait().unwrap();
+        self.drain();
+        status
     }
 
     pub fn logs(&self) -> String {
