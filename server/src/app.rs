@@ -226,7 +226,7 @@ pub fn client_address(
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|s| s.trim().parse().ok())
-            .last();
+            .next_back();
         if from_header.is_some() {
             return from_header;
         }

@@ -345,10 +345,9 @@ impl Keyring {
             .generations
             .iter_mut()
             .find(|g| g.generation == current)
+            && old.not_after.is_none()
         {
-            if old.not_after.is_none() {
-                old.not_after = Some(format_time(now + window));
-            }
+            old.not_after = Some(format_time(now + window));
         }
         self.generations.push(Generation {
             generation: next,
@@ -380,13 +379,14 @@ impl Keyring {
                 "generation {n} is already retired"
             )));
         }
-        if let Some(not_after) = &g.not_after {
-            if parse_time(not_after)? > now && !force {
-                return Err(KeyringError::Refused(format!(
-                    "generation {n}'s migration window runs until {not_after}; \
+        if let Some(not_after) = &g.not_after
+            && parse_time(not_after)? > now
+            && !force
+        {
+            return Err(KeyringError::Refused(format!(
+                "generation {n}'s migration window runs until {not_after}; \
                      retire it after that, or pass --force"
-                )));
-            }
+            )));
         }
         if let Some(seed) = g.seed.as_mut() {
             seed.zeroize();
@@ -416,13 +416,13 @@ impl Keyring {
 #[cfg(unix)]
 fn check_mode(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(
-                path = %path.display(),
-                "the keyring is readable by other users; chmod 600 it"
-            );
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %path.display(),
+            "the keyring is readable by other users; chmod 600 it"
+        );
     }
 }
 

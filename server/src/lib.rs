@@ -1,4 +1,4 @@
-//! quorumkey-server: a deployable key server for [quorumkey](quorumkey) vaults.
+//! quorumkey-server: a deployable key server for [`quorumkey`] vaults.
 //!
 //! The server authenticates users with bearer JWTs, applies rate limits, stores each user's
 //! record with compare-and-set and appends a hash-chained audit event for every change, and

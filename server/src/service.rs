@@ -180,19 +180,17 @@ pub async fn run(
                     // An evaluation that changes no record only raced another append to the
                     // user's log: if the record is still the one evaluated under, append
                     // after the new head without evaluating again.
-                    if update.is_none() {
-                        if let (Some(old), Some(new)) =
+                    if update.is_none()
+                        && let (Some(old), Some(new)) =
                             (&row, state.store.load(user).await.map_err(store_error)?)
-                        {
-                            if new.revision == old.revision {
-                                expected = Expected::At {
-                                    revision: new.revision,
-                                    audit_seq: new.audit.seq,
-                                };
-                                head = new.audit;
-                                continue;
-                            }
-                        }
+                        && new.revision == old.revision
+                    {
+                        expected = Expected::At {
+                            revision: new.revision,
+                            audit_seq: new.audit.seq,
+                        };
+                        head = new.audit;
+                        continue;
                     }
                     attempts -= 1;
                     continue 'read;

@@ -65,10 +65,10 @@ impl Store for MemoryStore {
         check_commit(c)?;
         let mut state = self.lock()?;
         let state = &mut *state;
-        if let Some(t) = c.token {
-            if state.tokens.contains_key(t.id) {
-                return Err(StoreError::TokenSpent);
-            }
+        if let Some(t) = c.token
+            && state.tokens.contains_key(t.id)
+        {
+            return Err(StoreError::TokenSpent);
         }
         if c.record.is_some() || c.audit.is_some() {
             match (c.expected, state.users.get(c.user)) {

@@ -205,15 +205,15 @@ pub(crate) fn check_commit(c: &Commit<'_>) -> Result<(), StoreError> {
             "an audit event for a user without a record",
         ));
     }
-    if let (Some(a), Expected::At { audit_seq, .. }) = (c.audit, c.expected) {
-        if Some(a.seq) != audit_seq.checked_add(1) {
-            return Err(StoreError::Invalid("audit seq is not the head's next"));
-        }
+    if let (Some(a), Expected::At { audit_seq, .. }) = (c.audit, c.expected)
+        && Some(a.seq) != audit_seq.checked_add(1)
+    {
+        return Err(StoreError::Invalid("audit seq is not the head's next"));
     }
-    if let (Some(a), Expected::Absent) = (c.audit, c.expected) {
-        if a.seq != 1 {
-            return Err(StoreError::Invalid("a new user's first audit seq is not 1"));
-        }
+    if let (Some(a), Expected::Absent) = (c.audit, c.expected)
+        && a.seq != 1
+    {
+        return Err(StoreError::Invalid("a new user's first audit seq is not 1"));
     }
     Ok(())
 }
