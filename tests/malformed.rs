@@ -325,10 +325,16 @@ fn write_fuzz_seeds() {
         add("capsule_decode", c.clone());
         all.push((6, c.clone()));
     }
-    // capsule_open unlocks the fixture's vault: its own capsule (a password capsule of
-    // another vault costs one Argon2id run per input and opens nothing here).
+    // capsule_open unlocks the fixture's vault: its own capsule, and the same capsule made
+    // a password capsule at the Argon2id floor (it opens nothing, through the password path).
     for c in &f.capsules {
-        add("capsule_open", c.to_bytes());
+        let bytes = c.to_bytes();
+        let flag = at(&capsule_fields(&bytes), "password flag");
+        add(
+            "capsule_open",
+            insert(&with(&bytes, flag, 1), flag + 1, &floor_params()),
+        );
+        add("capsule_open", bytes);
     }
     for u in &w.units {
         add("unit_decode", u.clone());
@@ -1609,6 +1615,17 @@ fn argon2_out_of_range() -> [(&'static str, usize, Vec<u32>, u32, u32); 3] {
     ]
 }
 
+/// The encoding of the Argon2id floor (19 MiB, 2 passes, 1 lane): 9 bytes.
+fn floor_params() -> Vec<u8> {
+    let floor = fast();
+    [
+        &floor.memory_kib().to_be_bytes()[..],
+        &floor.iterations().to_be_bytes(),
+        &[floor.lanes()],
+    ]
+    .concat()
+}
+
 fn put_number(width: usize, value: u32) -> Vec<u8> {
     value.to_be_bytes()[4 - width..].to_vec()
 }
@@ -1731,17 +1748,10 @@ fn capsule() {
         } else {
             // The flag set on a capsule without parameters: the floor's 9 bytes read from
             // the gate input leave the ciphertext 9 bytes short.
-            let floor = fast();
-            let params: Vec<u8> = [
-                &floor.memory_kib().to_be_bytes()[..],
-                &floor.iterations().to_be_bytes(),
-                &[floor.lanes()],
-            ]
-            .concat();
             reject(
                 "password flag set",
                 decode,
-                &splice(&with(bytes, flag, 1), flag + 1, &params),
+                &splice(&with(bytes, flag, 1), flag + 1, &floor_params()),
                 e(DecodeError::Truncated {
                     field: "ciphertext",
                 }),
