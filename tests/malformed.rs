@@ -68,7 +68,7 @@ fn raw_request(purpose: Purpose, version: u32, mode: &GateMode, n: usize, seed: 
     let blinded: Vec<_> = (0..n)
         .map(|i| VoprfClient::blind(&[i as u8; 8], &mut r).unwrap().1)
         .collect();
-    let mut out = b"QK\x02\x05".to_vec();
+    let mut out = b"QK\x02\x05\x01".to_vec();
     out.push(purpose.to_byte());
     out.extend_from_slice(&version.to_be_bytes());
     out.push(mode.mode().to_byte());
@@ -870,9 +870,31 @@ fn unit_fields(u: &[u8]) -> Fields {
 }
 
 /// The gate request's fields before the RFC 9497 evaluation request.
+/// Gate requests and responses: the suite byte follows the prefix, then the purpose.
+const PURPOSE_AT: usize = 5;
+/// Key sets: the suite byte follows the prefix, then the version count.
+const KEY_SET_COUNT_AT: usize = 5;
+
+/// A suite byte this implementation does not know, in every object that carries one.
+fn suite_cases<T>(
+    name: &str,
+    decode: impl Fn(&[u8]) -> Result<T, Error>,
+    bytes: &[u8],
+    object: &'static str,
+) {
+    for value in [0u8, 2, 0xff] {
+        reject(
+            name,
+            &decode,
+            &with(bytes, 4, value),
+            vault(object)(DecodeError::UnknownSuite(value)),
+        );
+    }
+}
+
 fn gate_request_fields(q: &[u8]) -> Fields {
     let mut f: Fields = PREFIX.to_vec();
-    f.extend([("purpose", 1), ("key version", 4)]);
+    f.extend([("suite", 1), ("purpose", 1), ("key version", 4)]);
     gate_mode_fields(&mut f, q);
     f
 }
@@ -880,8 +902,8 @@ fn gate_request_fields(q: &[u8]) -> Fields {
 /// The gate response's fields before the RFC 9497 evaluation response.
 fn gate_response_fields(q: &[u8]) -> Fields {
     let mut f: Fields = PREFIX.to_vec();
-    f.extend([("purpose", 1), ("key version", 4)]);
-    if q[4] == Purpose::PasswordCapsule.to_byte() {
+    f.extend([("suite", 1), ("purpose", 1), ("key version", 4)]);
+    if q[PURPOSE_AT] == Purpose::PasswordCapsule.to_byte() {
         f.push(("guesses remaining", 1));
     }
     f
@@ -889,8 +911,8 @@ fn gate_response_fields(q: &[u8]) -> Fields {
 
 fn key_set_fields(k: &[u8]) -> Fields {
     let mut f: Fields = PREFIX.to_vec();
-    f.push(("version count", 1));
-    for _ in 0..k[4] {
+    f.extend([("suite", 1), ("version count", 1)]);
+    for _ in 0..k[KEY_SET_COUNT_AT] {
         f.extend([("key version", 4), ("current generation", 1)]);
         let n = k[total(&f)];
         f.push(("key count", 1));
@@ -2054,7 +2076,7 @@ fn gate_request_and_oprf_request() {
         let fields = gate_request_fields(bytes);
         let eval_at = total(&fields);
         let count = usize::from(u16::from_be_bytes([bytes[eval_at], bytes[eval_at + 1]]));
-        purposes.insert((bytes[4], count > 1));
+        purposes.insert((bytes[PURPOSE_AT], count > 1));
         let mut errors = expand(&fields, &e);
         errors.extend(vec![
             Error::Oprf(oprf::Error::Truncated);
@@ -2069,11 +2091,12 @@ fn gate_request_and_oprf_request() {
             Error::Oprf(oprf::Error::TrailingBytes),
         );
         prefix_cases("gate request", decode, bytes, "gate request");
+        suite_cases("gate request suite", decode, bytes, "gate request");
         for value in [0u8, 4, 0xff] {
             reject(
                 "purpose",
                 decode,
-                &with(bytes, 4, value),
+                &with(bytes, PURPOSE_AT, value),
                 e(DecodeError::UnknownValue {
                     field: "purpose",
                     value,
@@ -2119,7 +2142,7 @@ fn gate_request_and_oprf_request() {
             Error::Oprf(oprf::Error::EmptyBatch),
         );
         // The element budget: one element per password request (one guess), 256 else.
-        let purpose = Purpose::from_byte(bytes[4]).unwrap();
+        let purpose = Purpose::from_byte(bytes[PURPOSE_AT]).unwrap();
         if purpose == Purpose::PasswordCapsule {
             for n in [2, 256] {
                 reject(
@@ -2132,7 +2155,7 @@ fn gate_request_and_oprf_request() {
         } else {
             accept("full batch", decode, &with_elements(bytes, eval_at, 256));
             // Relabelled as a password request: within budget only with one element.
-            let relabelled = with(bytes, 4, password);
+            let relabelled = with(bytes, PURPOSE_AT, password);
             if count > 1 {
                 reject(
                     "relabelled batch",
@@ -2185,18 +2208,19 @@ fn gate_response_and_oprf_response() {
             Error::Oprf(oprf::Error::TrailingBytes),
         );
         prefix_cases("gate response", decode, bytes, "gate response");
+        suite_cases("gate response suite", decode, bytes, "gate response");
         for value in [0u8, 4, 0xff] {
             reject(
                 "purpose",
                 decode,
-                &with(bytes, 4, value),
+                &with(bytes, PURPOSE_AT, value),
                 e(DecodeError::UnknownValue {
                     field: "purpose",
                     value,
                 }),
             );
         }
-        let purpose = Purpose::from_byte(bytes[4]).unwrap();
+        let purpose = Purpose::from_byte(bytes[PURPOSE_AT]).unwrap();
         if purpose == Purpose::PasswordCapsule {
             guesses_seen += 1;
             let guesses = at(&fields, "guesses remaining");
@@ -2219,7 +2243,7 @@ fn gate_response_and_oprf_response() {
                 (1, oprf::Error::Truncated),
                 (2, oprf::Error::BatchTooLarge),
             ] {
-                let relabelled = with(&with(bytes, 4, 1), guesses, g);
+                let relabelled = with(&with(bytes, PURPOSE_AT, 1), guesses, g);
                 reject("relabelled", decode, &relabelled, Error::Oprf(want));
             }
         } else {
@@ -2228,7 +2252,7 @@ fn gate_response_and_oprf_response() {
             reject(
                 "relabelled",
                 decode,
-                &with(bytes, 4, Purpose::PasswordCapsule.to_byte()),
+                &with(bytes, PURPOSE_AT, Purpose::PasswordCapsule.to_byte()),
                 Error::Oprf(oprf::Error::BatchTooLarge),
             );
             accept("full batch", decode, &with_elements(bytes, eval_at, 256));
@@ -2452,12 +2476,13 @@ fn key_set() {
     for bytes in &world().key_sets {
         let fields = key_set_fields(bytes);
         framing_cases("key set", decode, bytes, &fields, "key set");
-        let count = bytes[4];
+        suite_cases("key set suite", decode, bytes, "key set");
+        let count = bytes[KEY_SET_COUNT_AT];
         for value in [0u8, 9, 0xff] {
             reject(
                 "version count",
                 decode,
-                &with(bytes, 4, value),
+                &with(bytes, KEY_SET_COUNT_AT, value),
                 e(DecodeError::FieldLength {
                     field: "version count",
                     length: usize::from(value),
@@ -2469,7 +2494,7 @@ fn key_set() {
         reject(
             "version count + 1",
             decode,
-            &with(bytes, 4, count + 1),
+            &with(bytes, KEY_SET_COUNT_AT, count + 1),
             e(DecodeError::Truncated {
                 field: "key version",
             }),
@@ -2481,7 +2506,7 @@ fn key_set() {
             reject(
                 "version count - 1",
                 decode,
-                &with(bytes, 4, count - 1),
+                &with(bytes, KEY_SET_COUNT_AT, count - 1),
                 e(DecodeError::TrailingBytes {
                     count: bytes.len() - last - 1,
                 }),
@@ -2494,9 +2519,8 @@ fn key_set() {
                     "versions not ascending",
                     decode,
                     &splice(bytes, second, &version),
-                    e(DecodeError::UnknownValue {
-                        field: "key version order",
-                        value: 0,
+                    e(DecodeError::NotAscending {
+                        field: "key version",
                     }),
                 );
             }
@@ -2560,10 +2584,7 @@ fn key_set() {
             ),
             (1, 1, 2)
         );
-        let order = e(DecodeError::UnknownValue {
-            field: "key order",
-            value: 1,
-        });
+        let order = e(DecodeError::NotAscending { field: "key" });
         reject(
             "keys repeated",
             decode,
@@ -2797,9 +2818,8 @@ fn user_record() {
                     "versions not ascending",
                     decode,
                     &splice(bytes, second, &version),
-                    e(DecodeError::UnknownValue {
-                        field: "key version order",
-                        value: 0,
+                    e(DecodeError::NotAscending {
+                        field: "key version",
                     }),
                 );
             }
@@ -2825,7 +2845,12 @@ fn user_record() {
             "max guesses 0",
             decode,
             &with(bytes, guard + 1, 0),
-            attempts_range(attempts, 0),
+            e(DecodeError::OutOfRange {
+                field: "max guesses",
+                value: 0,
+                min: 1,
+                max: 255,
+            }),
         );
         reject(
             "attempts above max",
@@ -2908,13 +2933,13 @@ fn keyserver_operations() {
     reject(
         "unknown key version",
         evaluate,
-        &splice(&guess, 5, &99u32.to_be_bytes()),
+        &splice(&guess, PURPOSE_AT + 1, &99u32.to_be_bytes()),
         Error::UnknownKeyVersion { version: 99 },
     );
     reject(
         "mode OPRF",
         evaluate,
-        &with(&guess, 9, 0),
+        &with(&guess, PURPOSE_AT + 5, 0),
         vault("gate request")(DecodeError::UnknownValue {
             field: "gate mode",
             value: 0,

@@ -95,8 +95,8 @@ fn built_request(param: u8, newest: u32) -> Vec<u8> {
         0 => newest,
         v => u32::from(v),
     };
-    // QK, format version 2, object type 05 (gate request).
-    let mut out = b"QK\x02\x05".to_vec();
+    // QK, format version 2, object type 05 (gate request), suite 01 (P-256).
+    let mut out = b"QK\x02\x05\x01".to_vec();
     out.push(purpose.to_byte());
     out.extend_from_slice(&version.to_be_bytes());
     if param & 0x10 != 0 {
