@@ -2501,14 +2501,25 @@ fn key_set() {
         );
         let guard = at(&fields, "guard state");
         if count > 1 {
-            // One fewer: the last version's number (00…) is read as guard state "off".
+            // One fewer: the last version's number (00…) is read as guard state "off", so a
+            // set listing password keys (6 per version) no longer has the keys of its guard.
             let last = nth(&fields, "key version", usize::from(count) - 1);
+            let keys = bytes[at(&fields, "key count")];
             reject(
                 "version count - 1",
                 decode,
                 &with(bytes, KEY_SET_COUNT_AT, count - 1),
-                e(DecodeError::TrailingBytes {
-                    count: bytes.len() - last - 1,
+                e(if keys == 6 {
+                    DecodeError::OutOfRange {
+                        field: "key count",
+                        value: 6,
+                        min: 4,
+                        max: 4,
+                    }
+                } else {
+                    DecodeError::TrailingBytes {
+                        count: bytes.len() - last - 1,
+                    }
                 }),
             );
             // Versions must be strictly ascending.
@@ -2653,13 +2664,26 @@ fn key_set() {
                     &with(bytes, guard + 2, max + 1),
                     range(max + 1, max),
                 );
+                // An active guard's set lists password keys, which neither an "off" nor a
+                // "burned" guard has: the key list is checked once the guard is read.
+                let password_keys_without_a_live_guard = e(DecodeError::OutOfRange {
+                    field: "key count",
+                    value: 6,
+                    min: 4,
+                    max: 4,
+                });
                 reject(
                     "guard off with numbers",
                     decode,
                     &with(bytes, guard, 0),
-                    e(DecodeError::TrailingBytes { count: 2 }),
+                    password_keys_without_a_live_guard,
                 );
-                accept("burned", decode, &splice(bytes, guard, &[2, max, 0]));
+                reject(
+                    "burned, with password keys",
+                    decode,
+                    &splice(bytes, guard, &[2, max, 0]),
+                    password_keys_without_a_live_guard,
+                );
             }
             _ => {
                 let range = |value: u8| {

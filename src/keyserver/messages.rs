@@ -19,6 +19,16 @@ use crate::oprf::{Mode, PublicKey};
 /// The modes a gate can use, in byte order.
 const GATE_MODES: [Mode; 2] = [Mode::Voprf, Mode::Poprf];
 
+/// The keys a key set lists for each version, in order: both modes of every purpose, the
+/// password capsule's only while the guard is active.
+pub(crate) fn listed_purposes(guard: GuardStatus) -> Vec<(Purpose, Mode)> {
+    Purpose::ALL
+        .into_iter()
+        .filter(|p| *p != Purpose::PasswordCapsule || matches!(guard, GuardStatus::Active { .. }))
+        .flat_map(|p| GATE_MODES.map(|m| (p, m)))
+        .collect()
+}
+
 /// One key version in a [`KeySet`]: its public keys per purpose and mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyVersion {
@@ -232,6 +242,20 @@ impl KeySet {
                 });
             }
         };
+        // Every version lists exactly the keys a server lists: both modes of every purpose,
+        // the password capsule's only while the guard is active.
+        let expected = listed_purposes(guard);
+        for version in &versions {
+            let found = version.keys.iter().map(|(p, m, _)| (*p, *m));
+            if !found.eq(expected.iter().copied()) {
+                return Err(DecodeError::OutOfRange {
+                    field: "key count",
+                    value: u32::try_from(version.keys.len()).unwrap_or(u32::MAX),
+                    min: u32::try_from(expected.len()).unwrap_or(u32::MAX),
+                    max: u32::try_from(expected.len()).unwrap_or(u32::MAX),
+                });
+            }
+        }
         Ok(Self { versions, guard })
     }
 }

@@ -488,21 +488,16 @@ impl KeyServer {
 
     /// The user's public keys and guard state, as sent to clients for pinning.
     pub fn key_set(&self, user_id: &[u8], record: &UserRecord) -> Result<KeySet, Error> {
-        let password_keys = matches!(record.guard_status(), GuardStatus::Active { .. });
+        let listed = messages::listed_purposes(record.guard_status());
         let mut versions = Vec::with_capacity(record.keys.len());
         for (version, generation) in record.versions() {
             if !self.seeds.iter().any(|(g, _)| *g == generation) {
                 continue; // retired: nothing to pin
             }
-            let mut keys = Vec::with_capacity(6);
-            for purpose in Purpose::ALL {
-                if purpose == Purpose::PasswordCapsule && !password_keys {
-                    continue;
-                }
-                for mode in [Mode::Voprf, Mode::Poprf] {
-                    let key = self.user_key(user_id, record, version, purpose, mode)?;
-                    keys.push((purpose, mode, *key.public_key()));
-                }
+            let mut keys = Vec::with_capacity(listed.len());
+            for &(purpose, mode) in &listed {
+                let key = self.user_key(user_id, record, version, purpose, mode)?;
+                keys.push((purpose, mode, *key.public_key()));
             }
             versions.push(KeySet::version_entry(
                 version,
