@@ -168,7 +168,8 @@ export function createApp(config: Config, store: Store, issuer: TokenIssuer, emb
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     await store.createSession(sha256(token), { userId: user.id, createdAt: now, lastSeen: now });
-    send(res, status, { user: { id: user.id, username: user.username } }, {
+    const hasVault = (await store.vault(user.id)) !== null;
+    send(res, status, { user: { id: user.id, username: user.username }, hasVault }, {
       'set-cookie': `${COOKIE}=${token}; ${cookieFlags}; Max-Age=${config.sessionIdleSeconds}`,
     });
   }

@@ -38,6 +38,7 @@ let passed = 0;
 let failed = 0;
 let shotNumber = 0;
 const results = [];
+const openPages = [];
 
 function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
@@ -53,6 +54,10 @@ async function step(name, fn) {
   } catch (e) {
     failed += 1;
     results.push(`FAIL ${name}: ${e.message}`);
+    for (const [i, p] of openPages.entries()) {
+      await p.screenshot({ path: join(shots, `failure-${i}.png`), fullPage: true }).catch(() => {});
+      console.log(`     page ${i} notice: ${await p.$eval('#notice', (el) => el.textContent).catch(() => '?')}`);
+    }
     console.log(`FAIL ${name}: ${e.stack ?? e}`);
     throw e;
   }
@@ -84,6 +89,7 @@ async function device(name) {
     defaultViewport: { width: 1000, height: 760 },
   });
   const page = await browser.newPage();
+  openPages.push(page);
   page.on('pageerror', (e) => console.log(`[${name} page error] ${e.message}`));
   page.on('dialog', (d) => void d.accept());
   return { browser, page };

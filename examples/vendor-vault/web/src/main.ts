@@ -290,10 +290,11 @@ function lockNow() {
   vault = null;
 }
 
+/** The current vault locked: explicitly (the page already updated) or after idle time. */
 function onLocked(reason: 'idle' | 'explicit') {
-  vault = null;
   $('#credential')?.replaceChildren();
   if (reason === 'idle') {
+    vault = null;
     void loggedOut(`Locked after ${config.idleLockSeconds} seconds without activity. Log in again to continue.`);
   }
 }
@@ -527,7 +528,8 @@ async function recover(cardText: string, pin: string) {
   const card = ShareCard.fromText(cardText);
   let old: UnlockedVault;
   try {
-    old = await unlock({ header: current.header, shares: [card], capsules: current.capsules, servers: servers(), password: pin, ...vaultOptions() });
+    // The old vault lives only for this function: no lock listener.
+    old = await unlock({ header: current.header, shares: [card], capsules: current.capsules, servers: servers(), password: pin, idleTimeout: config.idleLockSeconds * 1000 });
   } finally {
     card.dispose();
   }
