@@ -3,7 +3,7 @@
 import pg from 'pg';
 import {
   GENESIS,
-  type AuditRow,
+  type AuditEntry,
   type KeyServerStore,
   type PendingAudit,
   type Session,
@@ -83,7 +83,7 @@ async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres';
-  readonly keyServer: KeyServerStore;
+  readonly keyServer: PostgresKeyServerStore;
 
   private constructor(private readonly pool: pg.Pool) {
     this.keyServer = new PostgresKeyServerStore(pool);
@@ -253,7 +253,7 @@ class PostgresKeyServerStore implements KeyServerStore {
     });
   }
 
-  async listAudit(user: string, after: number, limit: number): Promise<AuditRow[]> {
+  async listAudit(user: string, after: number, limit: number): Promise<AuditEntry[]> {
     const rows = (
       await this.pool.query('SELECT * FROM ks_audit WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [
         user,

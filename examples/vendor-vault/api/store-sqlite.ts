@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import {
   GENESIS,
-  type AuditRow,
+  type AuditEntry,
   type KeyServerStore,
   type PendingAudit,
   type Session,
@@ -74,7 +74,7 @@ const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
-  readonly keyServer: KeyServerStore;
+  readonly keyServer: SqliteKeyServerStore;
 
   private constructor(private readonly db: Database.Database) {
     this.keyServer = new SqliteKeyServerStore(db);
@@ -246,11 +246,11 @@ class SqliteKeyServerStore implements KeyServerStore {
       .run(user, seq, timeMs, JSON.stringify(audit.fields), chain);
   }
 
-  async listAudit(user: string, after: number, limit: number): Promise<AuditRow[]> {
+  async listAudit(user: string, after: number, limit: number): Promise<AuditEntry[]> {
     return (
       this.db
         .prepare('SELECT * FROM ks_audit WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?')
         .all(user, after, limit) as { seq: number; time_ms: number; event: string; chain: Buffer }[]
-    ).map((r) => ({ seq: r.seq, timeMs: r.time_ms, event: JSON.parse(r.event), chain: bytes(r.chain) }));
+    ).map((r) => ({ seq: r.seq, timeMs: r.time_ms, event: JSON.parse(r.event) as AuditEntry['event'], chain: bytes(r.chain) }));
   }
 }

@@ -6,6 +6,12 @@
 // DATABASE_URL). Writes that must not lose a race are compare-and-set: the caller says
 // which version it read, and the write happens only if that is still the stored one.
 
+import type { AuditEntry, KeyServerStore, PendingAudit } from 'quorumkey/server';
+
+// The embedded key server's store (its per-user records and audit log) has the shape the
+// npm package's key-server role asks for.
+export type { AuditEntry, KeyServerStore, PendingAudit };
+
 export interface User {
   id: string;
   username: string;
@@ -35,33 +41,6 @@ export interface UnitRow {
   updatedAt: number;
 }
 
-/** An audit entry of the embedded key server, as stored. */
-export interface AuditRow {
-  seq: number;
-  timeMs: number;
-  event: Record<string, unknown>;
-  chain: Uint8Array;
-}
-
-/** What the npm package's key-server role needs (`KeyServer#nodeHandler({store})`). */
-export interface KeyServerStore {
-  get(user: string): Promise<Uint8Array | null>;
-  compareAndSet(
-    user: string,
-    expected: number | null,
-    record: Uint8Array,
-    options: { version: number; audit: PendingAudit | null },
-  ): Promise<boolean>;
-  appendAudit(user: string, audit: PendingAudit): Promise<void>;
-  listAudit(user: string, after: number, limit: number): Promise<AuditRow[]>;
-}
-
-/** An audit event handed over by the key-server role: its fields and chain function. */
-export interface PendingAudit {
-  fields: Record<string, unknown>;
-  chain(previous: Uint8Array, seq: number, timeMs: number): Uint8Array;
-}
-
 export interface Store {
   readonly backend: string;
   /** False if the username is taken. */
@@ -88,7 +67,7 @@ export interface Store {
   /** Stores a unit if the stored version is still `expectedVersion` (`null`: none yet). */
   putUnit(userId: string, expectedVersion: number | null, unit: UnitRow): Promise<boolean>;
   deleteUnit(userId: string, vendor: string): Promise<boolean>;
-  keyServer: KeyServerStore;
+  keyServer: KeyServerStore & { listAudit(user: string, after: number, limit: number): Promise<AuditEntry[]> };
   close(): Promise<void>;
 }
 

@@ -357,7 +357,7 @@ async function main() {
     }
     secrets.push(['recovery card', cardText]);
     const report = await scan(stack.dataDir, secrets, { databaseUrl: process.env.DATABASE_URL });
-    console.log(`     scanned ${report.files.length} files (${report.bytes} bytes) for ${secrets.length} secrets × ${variants('x').length} encodings`);
+    console.log(`     scanned ${report.files.length} files (${report.bytes} bytes) for ${secrets.length} secrets × ${variants(secrets[0][1]).length} encodings each`);
     for (const f of report.files) console.log(`       ${f}`);
     assert(report.files.some((f) => /api\.sqlite3|postgres/.test(f)), 'the API database was scanned');
     assert(embedded || report.files.some((f) => /keyserver\/.*sqlite3/.test(f)), 'the key server database was scanned');
