@@ -35,6 +35,15 @@ export function build({ release = false, keyServer = true } = {}) {
   if (!existsSync(TARBALL)) {
     log('building the quorumkey npm package (WebAssembly) …');
     const js = join(REPO, 'bindings/js');
+    // Its build needs the wasm32 target and the wasm-bindgen CLI of the crate's version.
+    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
+    const lock = readFileSync(join(REPO, 'Cargo.lock'), 'utf8');
+    const want = /name = "wasm-bindgen"\nversion = "([^"]+)"/.exec(lock)?.[1];
+    const have = spawnSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).stdout?.trim();
+    if (want && have !== `wasm-bindgen ${want}`) {
+      log(`installing wasm-bindgen-cli ${want} from source (a few minutes, once) …`);
+      run('cargo', ['install', 'wasm-bindgen-cli', '--version', want]);
+    }
     if (!existsSync(join(js, 'node_modules'))) run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: js });
     log(`  npm package built in ${run('npm', ['run', 'pack:ci'], { cwd: js })} s`);
   }

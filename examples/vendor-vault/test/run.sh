@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The vendor-vault example's tests, as .ci/run calls them. Installs what is missing
+# (Debian's chromium, PostgreSQL running), builds the npm package tarball if absent,
+# quorumkey-server and the example, then runs the browser story twice:
+#   1. quorumkey-server (SQLite) as the key server, the API on SQLite;
+#   2. the npm package's key-server role inside the API, the API on PostgreSQL.
+# Screenshots: target/vendor-vault-screenshots/{standalone,embedded}/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(cd ../.. && pwd)"
+
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null
+fi
+
+# Builds (each skipped when up to date): the tarball, npm ci, tsc + vite, quorumkey-server.
+node --input-type=module -e "import { build } from './scripts/stack.mjs'; build();"
+
+node test/scan.mjs
+node test/e2e.mjs
+
+# PostgreSQL: a fresh database for the API (and the embedded key server's tables).
+if ! pg_lsclusters 2>/dev/null | grep -q online; then pg_ctlcluster 15 main start; fi
+su postgres -c "psql -qc \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vendor_vault') THEN CREATE ROLE vendor_vault LOGIN PASSWORD 'vendor_vault'; END IF; END \\\$\\\$;\""
+su postgres -c "dropdb --if-exists vendor_vault_e2e && createdb -O vendor_vault vendor_vault_e2e"
+DATABASE_URL="postgres://vendor_vault:vendor_vault@127.0.0.1:5432/vendor_vault_e2e" node test/e2e.mjs --embedded
+
+echo "screenshots: $repo/target/vendor-vault-screenshots"
