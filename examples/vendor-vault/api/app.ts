@@ -10,6 +10,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { inspectCapsule, inspectHeader, inspectKeySet, inspectUnit } from 'quorumkey';
+import { auditJson } from 'quorumkey/server';
 import type { Config } from './config.js';
 import { burnTime, hashPassword, verifyPassword } from './passwords.js';
 import type { Store, UnitRow, User } from './store.js';
@@ -217,41 +218,52 @@ export function createApp(config: Config, store: Store, issuer: TokenIssuer, emb
     };
   }
 
-  /** The key server's view of a user, for the admin page. */
+  /**
+   * The key server's view of a user, for the admin page, in one shape for both key
+   * servers: key versions, the PIN guard, the rate limit, and the audit log (spec §6 JSON).
+   */
   async function keyServerView(userId: string) {
     if (embedded) {
       let keys;
       try {
         keys = inspectKeySet(await embedded.keys(userId));
       } catch (e) {
-        keys = { error: (e as { code?: string }).code ?? 'unavailable' };
+        return { mode: 'embedded', error: (e as { code?: string }).code ?? 'unavailable' };
       }
       const audit = await store.keyServer.listAudit(userId, 0, 1000);
       return {
         mode: 'embedded',
-        keys,
+        keyVersions: keys.versions.map((v) => ({ version: v.version, current: v.current })),
+        guard: keys.guard,
         rateLimit: null,
-        audit: audit.map((a) => ({ seq: a.seq, time_ms: a.timeMs, ...a.event })),
+        audit: audit.map(auditJson),
       };
     }
     if (!config.keyServerUrl || !config.keyServerAdminToken) return { mode: 'standalone', error: 'not configured' };
-    const get = async (path: string) => {
-      try {
-        const r = await fetch(`${config.keyServerUrl}${path}`, {
-          headers: { authorization: `Bearer ${config.keyServerAdminToken}` },
-          signal: AbortSignal.timeout(5000),
-        });
-        return r.ok ? r.json() : { error: `HTTP ${r.status}` };
-      } catch {
-        return { error: 'the key server cannot be reached' };
-      }
+    const get = async (path: string): Promise<any> => {
+      const r = await fetch(`${config.keyServerUrl}${path}`, {
+        headers: { authorization: `Bearer ${config.keyServerAdminToken}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return r.json();
     };
     const id = encodeURIComponent(userId);
-    const [user, audit] = await Promise.all([
-      get(`/v1/admin/users/${id}`),
-      get(`/v1/admin/audit?user=${id}&after=0&limit=1000`),
-    ]);
-    return { mode: 'standalone', user, audit: (audit as { events?: unknown[] }).events ?? audit };
+    try {
+      const [u, audit] = await Promise.all([
+        get(`/v1/admin/users/${id}`),
+        get(`/v1/admin/audit?user=${id}&after=0&limit=1000`),
+      ]);
+      return {
+        mode: 'standalone',
+        keyVersions: u.versions,
+        guard: { state: u.guard, maxGuesses: u.max_guesses, guessesRemaining: u.guesses_remaining },
+        rateLimit: { burst: u.rate_limit_burst, perMinute: u.rate_limit_per_minute },
+        audit: audit.events,
+      };
+    } catch (e) {
+      return { mode: 'standalone', error: `the key server did not answer (${(e as Error).message})` };
+    }
   }
 
   type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;

@@ -83,21 +83,39 @@ function auditTable(events: any[]) {
         cell(e.time_ms ? time(e.time_ms) : null),
         cell(e.action),
         cell(e.purpose),
-        cell(e.key_version ?? e.keyVersion),
+        cell(e.key_version),
         cell(e.info ? fromHex(e.info) : null, 'mono label'),
-        cell(e.element_count ?? e.elementCount),
-        cell(e.guesses_remaining ?? e.guessesRemaining),
+        cell(e.element_count),
+        cell(e.guesses_remaining),
       ),
     ),
+  );
+}
+
+function keyServerState(ks: any) {
+  if (ks.error) return h('p', { class: 'error' }, ks.error);
+  const g = ks.guard ?? {};
+  const pin =
+    g.state === 'active'
+      ? `active: ${g.guessesRemaining} of ${g.maxGuesses} guesses left`
+      : g.state === 'burned'
+        ? `burned after ${g.maxGuesses} wrong guesses: the PIN key is destroyed`
+        : 'off';
+  return h(
+    'table',
+    { id: 'ks-state' },
+    h('tr', {}, h('th', {}, 'key server'), cell(ks.mode === 'embedded' ? 'embedded in the API (npm package)' : 'quorumkey-server')),
+    h('tr', {}, h('th', {}, 'key versions'), cell(ks.keyVersions.map((v: any) => `v${v.version}${v.generation ? ` (seed generation ${v.generation})` : ''}${v.current ? '' : ' — on a retiring generation'}`).join(', '))),
+    h('tr', {}, h('th', {}, 'PIN guess limit'), cell(pin, 'guard')),
+    h('tr', {}, h('th', {}, 'rate limit'), cell(ks.rateLimit ? `${ks.rateLimit.burst} evaluations burst, ${ks.rateLimit.perMinute} per minute (per user)` : 'none (embedded)')),
   );
 }
 
 async function user(id: string) {
   const d = await get(`/api/admin/users/${encodeURIComponent(id)}`);
   const ks = d.keyServer;
-  const state = ks.mode === 'embedded' ? { keys: ks.keys } : ks.user;
   const events: any[] = Array.isArray(ks.audit) ? ks.audit : [];
-  const reads = events.filter((e) => e.purpose === 'unit_gate');
+  const gates = events.filter((e) => e.purpose === 'unit_gate');
   $('#detail').replaceChildren(
     h(
       'section',
@@ -113,10 +131,10 @@ async function user(id: string) {
             h('tr', {}, h('th', {}, 'units'), cell(d.vault.units.map((u: any) => `${u.vendor} (unit v${u.version}, gate key v${u.gateKeyVersion})`).join('; '))),
           )
         : h('p', {}, 'no vault'),
-      h('h3', {}, 'Key server: key versions, PIN guess limit, rate limit'),
-      h('pre', { id: 'ks-state' }, JSON.stringify(state, null, 2)),
-      h('h3', {}, `Audit: ${events.length} events, ${reads.length} credential reads`),
-      h('p', { class: 'hint' }, 'A unit_gate evaluation is one read of one vendor credential; its label names the vendor.'),
+      h('h3', {}, 'Key server state'),
+      keyServerState(ks),
+      h('h3', {}, `Audit: ${events.length} events, ${gates.length} unit-gate evaluations`),
+      h('p', { class: 'hint' }, 'Each unit-gate evaluation is one seal or one read of one vendor credential, named by its POPRF label. The key server never sees the credential.'),
       auditTable(events),
     ),
   );
