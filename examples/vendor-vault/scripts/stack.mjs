@@ -199,7 +199,8 @@ export async function startStack(options = {}) {
     },
   });
   const binary =
-    process.env.QUORUMKEY_SERVER_BIN ?? join(REPO, 'target', options.release ? 'release' : 'debug', 'quorumkey-server');
+    process.env.QUORUMKEY_SERVER_BIN ??
+    join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), options.release ? 'release' : 'debug', 'quorumkey-server');
   children.keyServer = options.embedded
     ? null
     : new Child('keyserver', binary, ['serve'], {
