@@ -16,13 +16,20 @@ fi
 # Builds (each skipped when up to date): the tarball, npm ci, tsc + vite, quorumkey-server.
 node --input-type=module -e "import { build } from './scripts/stack.mjs'; build();"
 
-node test/scan.mjs
-node test/e2e.mjs
-
 # PostgreSQL: a fresh database for the API (and the embedded key server's tables).
 if ! pg_lsclusters 2>/dev/null | grep -q online; then pg_ctlcluster 15 main start; fi
 su postgres -c "psql -qc \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vendor_vault') THEN CREATE ROLE vendor_vault LOGIN PASSWORD 'vendor_vault'; END IF; END \\\$\\\$;\""
 su postgres -c "dropdb --if-exists vendor_vault_e2e && createdb -O vendor_vault vendor_vault_e2e"
-DATABASE_URL="postgres://vendor_vault:vendor_vault@127.0.0.1:5432/vendor_vault_e2e" node test/e2e.mjs --embedded
+pg_url="postgres://vendor_vault:vendor_vault@127.0.0.1:5432/vendor_vault_e2e"
+
+# The API and its stores without a browser (SQLite and PostgreSQL), and the scanner itself.
+TEST_DATABASE_URL="$pg_url" node --test test/api.test.mjs
+node test/scan.mjs
+
+# The whole story in Chromium: quorumkey-server + SQLite, then the embedded key server +
+# PostgreSQL (a fresh database: the API test above used it).
+node test/e2e.mjs
+su postgres -c "dropdb vendor_vault_e2e && createdb -O vendor_vault vendor_vault_e2e"
+DATABASE_URL="$pg_url" node test/e2e.mjs --embedded
 
 echo "screenshots: $repo/target/vendor-vault-screenshots"
