@@ -9,6 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(cd ../.. && pwd)"
 
+if [ ! -f "$repo/target/npm/quorumkey-0.1.0.tgz" ] && [ ! -f "$repo/bindings/js/package.json" ]; then
+    # The app needs the npm package: its tarball, or bindings/js to build it from.
+    echo "vendor-vault: SKIPPED — no quorumkey npm package here (no bindings/js, no target/npm tarball)"
+    exit 0
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
     apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null
 fi
