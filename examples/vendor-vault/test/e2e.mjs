@@ -342,7 +342,9 @@ async function main() {
       await fill(pa, '#recover-form input[name=pin]', PIN);
       await click(pa, '#recover-form button');
       const refused = await noticeMatching(pa, /\S/);
-      assert(!(await pa.$('#recovery-card')), `the old card opens nothing (${refused.trim()})`);
+      console.log(`     the old card: ${refused.trim()}`);
+      assert(!(await pa.$('#recovery-card')), 'the old card opens nothing');
+      await shot(pa, 'old-card-refused');
     });
   } finally {
     await a?.browser.close().catch(() => {});

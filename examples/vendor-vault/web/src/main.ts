@@ -97,6 +97,12 @@ function explain(e: unknown): { text: string; retry: boolean } {
     }
     if (code === 'locked') return { text: 'The vault is locked. Unlock it with your PIN.', retry: false };
     if (code === 'invalid_card') return { text: 'That recovery card could not be read: check it for typos.', retry: false };
+    if (['header_mismatch', 'stale_epoch', 'wrong_vault', 'untrusted_key', 'unknown_key_version'].includes(code)) {
+      return {
+        text: 'This key is no longer valid: the vault was recovered since, and older cards and devices were revoked. Use your newest recovery card.',
+        retry: false,
+      };
+    }
     return { text: `${e.message} (${code})`, retry: false };
   }
   return { text: e instanceof Error ? e.message : String(e), retry: false };
