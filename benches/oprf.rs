@@ -2,8 +2,12 @@
 //! work, same run. Run with `cargo bench --bench oprf`.
 //!
 //! Measured 2026-11-22 on the shared 2-vCPU Intel Xeon build machine, release profile, one
-//! run each of `cargo bench --bench oprf` (default features) and
-//! `cargo bench --bench oprf --features precomputed-tables`. The machine is shared and noisy
+//! run each of `cargo bench --bench oprf` (default features, then `alloc` only) and
+//! `cargo bench --bench oprf --features precomputed-tables`. Since then `std` is the default
+//! and turns the basepoint table on: the "default features" tables below are today's
+//! `--no-default-features --features alloc` build, the `precomputed-tables` ones today's
+//! default. Why p256 0.14 is slower than voprf's p256 0.13, in instruction counts per
+//! primitive: `benches/p256_gap.rs` and `spec/performance.md` §7. The machine is shared and noisy
 //! (the same operation moved by up to ±40 % between criterion runs), so the **paired**
 //! measurement is the one to read: every round times quorumkey and voprf back to back
 //! and the ratio is the median of the per-round ratios.

@@ -1,11 +1,21 @@
 //! Whole-flow benchmarks, each beside its **cost-model floor** (see `spec/performance.md`)
 //! computed in the same run from raw `p256` / BLAKE3 / XChaCha20-Poly1305 calls.
 //!
-//! Run with `cargo bench --bench vault` and `cargo bench --bench vault --features
-//! precomputed-tables`. The paired table printed first is the one to read: every round
-//! times the flow and its floor back to back and the ratio is the median of the per-round
-//! ratios (the machine is shared and noisy). Criterion medians for every flow and floor
+//! Run with `cargo bench --bench vault` (default `std`: p256's basepoint table) and
+//! `cargo bench --bench vault --no-default-features --features alloc` (no table; the
+//! default before `std` became it, so older "default features" figures are this build).
+//! The paired table printed first is the one to read: every round times the flow and its
+//! floor back to back and the ratio is the median of the per-round ratios (the machine is
+//! shared and noisy). Criterion medians for every flow and floor
 //! follow. Results are recorded in `spec/performance.md` §"Results".
+//!
+//! The key servers answer through [`KeyServer::handle`] on a stored user record and release
+//! against the update, as a real server does, but the update is not stored back: password
+//! guesses are not counted across calls, so a bench never burns its guard.
+//!
+//! Password unlocks run at the default Argon2id parameters ([`PasswordParams::DEFAULT`]) and
+//! at the floor (19 MiB, 2 passes, 1 lane), each beside its floor (the unlock's plus one raw
+//! `argon2` call); `argon2id …` times the stretching alone, ours against the raw crate.
 //!
 //! A floor performs exactly the operations the cost model says the flow cannot avoid, with
 //! the cheapest raw call p256 0.14 offers for each (constant-time `P·k` for secret scalars,
@@ -17,18 +27,19 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
-use quorumkey::gate::{GateMode, GateResponse, ServerPin, ServerRequest};
-use quorumkey::keyserver::KeyServer;
+use quorumkey::gate::{GateMode, GateResponse, PasswordParams, Purpose, ServerPin, ServerRequest};
+use quorumkey::keyserver::{KeyServer, Operation, PasswordSetup, UserRecord};
 use quorumkey::oprf::{EvaluationRequest, Mode, ServerKey, VoprfClient};
 use quorumkey::policy::Policy;
 use quorumkey::vault::{
-    Capsule, Enrolled, Enrollment, KeyServerSetup, SealedUnit, UnitRead, Unlock, VaultHeader,
-    VaultShare,
+    Capsule, Enrolled, Enrollment, KeyServerSetup, Password, SealedUnit, Trust, UnitRead, Unlock,
+    VaultHeader, VaultShare,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 const USER: &[u8] = b"user-42";
+const PASSWORD: &[u8] = b"correct horse battery staple";
 const ROUNDS: usize = 25;
 
 fn rng(seed: u64) -> ChaCha20Rng {
@@ -181,7 +192,7 @@ mod floor {
         /// Server VOPRF evaluation of `m` elements with `DeriveKeyPair` (RFC 9497 §2.2
         /// `ComputeCompositesFast`) and the audit digest over the request bytes.
         pub fn server(&self, m: usize, request_len: usize) -> S {
-            let sk = h2s(&[&[1u8; 32], USER_INFO, &[0]]);
+            let sk = h2s(&[&[1u8; 32], &user_info(), &[0]]);
             let pk = P::mul_by_generator(&sk);
             let cs: Vec<P> = (0..m)
                 .map(|i| decode(&self.enc[i % self.enc.len()]))
@@ -388,7 +399,24 @@ mod floor {
         }
     }
 
-    const USER_INFO: &[u8] = b"user-42\0\0\0\x01";
+    /// A v2 `DeriveKeyPair` info: prefix, purpose, user, version and the version's material.
+    fn user_info() -> Vec<u8> {
+        let mut info = b"quorumkey v2 key\x01\x07user-42\0\0\0\x01".to_vec();
+        info.extend_from_slice(&[0x6d; 32]);
+        info
+    }
+
+    /// Argon2id with the raw crate: the stretching a password gate cannot avoid.
+    pub fn argon2(memory_kib: u32, iterations: u32, lanes: u32) -> [u8; 32] {
+        let params = argon2::Params::new(memory_kib, iterations, lanes, Some(32)).unwrap();
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut out = [0u8; 32];
+        argon
+            .hash_password_into(b"correct horse battery staple", &[0x42; 32], &mut out)
+            .unwrap();
+        out
+    }
     /// Associated data of a capsule (its header bytes) and of a unit, approximately.
     pub const CAPSULE_AD: usize = 120;
     pub const UNIT_AD: usize = 64;
@@ -398,59 +426,91 @@ mod floor {
 // The world: key servers, policies, enrolled vaults
 // ---------------------------------------------------------------------------------------
 
+/// One key server and the bench user's record there (key version 1, password guard on).
+struct Server {
+    key_id: &'static str,
+    server: KeyServer,
+    record: UserRecord,
+}
+
 struct World {
-    servers: Vec<(&'static str, KeyServer)>,
+    servers: Vec<Server>,
+}
+
+/// The record update of `operation`, stored and released.
+fn change(server: &KeyServer, record: Option<&UserRecord>, operation: Operation<'_>) -> UserRecord {
+    let outcome = server.handle(USER, record, operation, &mut rng(9)).unwrap();
+    let update = outcome.record_update().unwrap().clone();
+    outcome.release(Some(&update)).unwrap();
+    update
 }
 
 impl World {
     fn new() -> Self {
-        Self {
-            servers: vec![
-                ("a.example", KeyServer::new([7; 32])),
-                ("b.example", KeyServer::new([8; 32])),
-            ],
-        }
+        let guard = Enrollment::new(policies().remove(0).policy, &mut rng(10)).unwrap();
+        let servers = [("a.example", 7u8), ("b.example", 8)]
+            .into_iter()
+            .map(|(key_id, seed)| {
+                let server = KeyServer::new([seed; 32]);
+                let record = change(&server, None, Operation::AddKeyVersion);
+                let setup: PasswordSetup = guard.password_setup(key_id, 10).unwrap();
+                let record = change(
+                    &server,
+                    Some(&record),
+                    Operation::SetPassword(&setup.to_bytes()),
+                );
+                Server {
+                    key_id,
+                    server,
+                    record,
+                }
+            })
+            .collect();
+        Self { servers }
     }
 
-    fn pin(&self, key_id: &str) -> ServerPin {
-        self.pin_for(key_id, Mode::Voprf)
-    }
-
-    fn pin_for(&self, key_id: &str, mode: Mode) -> ServerPin {
+    fn pin_for(&self, key_id: &str, purpose: Purpose, mode: Mode) -> ServerPin {
+        let s = self.server(key_id);
         ServerPin {
             key_version: 1,
-            public_key: self.server(key_id).public_key(USER, 1, mode).unwrap(),
+            public_key: s
+                .server
+                .public_key(USER, &s.record, 1, purpose, mode)
+                .unwrap(),
         }
     }
 
-    fn server(&self, key_id: &str) -> &KeyServer {
-        &self.servers.iter().find(|s| s.0 == key_id).unwrap().1
+    fn server(&self, key_id: &str) -> &Server {
+        self.servers.iter().find(|s| s.key_id == key_id).unwrap()
+    }
+
+    /// The server's side of one request, bytes in, bytes out: handle on the stored record,
+    /// release against the update (not stored back).
+    fn respond(&self, key_id: &str, request: &[u8], r: &mut ChaCha20Rng) -> Vec<u8> {
+        let s = self.server(key_id);
+        let outcome = s
+            .server
+            .handle(USER, Some(&s.record), Operation::Evaluate(request), r)
+            .unwrap();
+        let update = outcome.record_update().cloned();
+        outcome.release(update.as_ref()).unwrap().body
     }
 
     /// Wire round trip: request bytes in, response bytes out, decoded by the client.
     fn answer(&self, q: &ServerRequest, r: &mut ChaCha20Rng) -> GateResponse {
-        let bytes = q.request.to_bytes();
-        let (resp, _event) = self
-            .server(&q.key_id)
-            .evaluate(USER, &[1], &bytes, r)
-            .unwrap();
-        GateResponse::from_bytes(&resp.to_bytes()).unwrap()
+        GateResponse::from_bytes(&self.answer_bytes(q, r)).unwrap()
     }
 
     fn answer_bytes(&self, q: &ServerRequest, r: &mut ChaCha20Rng) -> Vec<u8> {
-        let (resp, _event) = self
-            .server(&q.key_id)
-            .evaluate(USER, &[1], &q.request.to_bytes(), r)
-            .unwrap();
-        resp.to_bytes()
+        self.respond(&q.key_id, &q.request.to_bytes(), r)
     }
 
-    fn setups(&self, policy: &Policy) -> Vec<KeyServerSetup> {
+    fn setups(&self, policy: &Policy, purpose: Purpose) -> Vec<KeyServerSetup> {
         policy
             .key_servers()
             .map(|h| KeyServerSetup {
                 holder: h.id(),
-                pin: self.pin(h.kind().key_id().unwrap()),
+                pin: self.pin_for(h.kind().key_id().unwrap(), purpose, Mode::Voprf),
                 mode: GateMode::Voprf,
             })
             .collect()
@@ -522,9 +582,22 @@ struct Case {
 }
 
 fn enroll_full(world: &World, policy: &Policy, seed: u64) -> Enrolled {
+    enroll_with(world, policy, None, seed)
+}
+
+fn enroll_with(
+    world: &World,
+    policy: &Policy,
+    password: Option<Password<'_>>,
+    seed: u64,
+) -> Enrolled {
     let mut r = rng(seed);
-    let setups = world.setups(policy);
-    let (e, qs) = Enrollment::start(policy.clone(), &setups, None, &mut r).unwrap();
+    let purpose = match password {
+        Some(_) => Purpose::PasswordCapsule,
+        None => Purpose::Capsule,
+    };
+    let setups = world.setups(policy, purpose);
+    let (e, qs) = Enrollment::start(policy.clone(), &setups, password, &mut r).unwrap();
     let resps: Vec<GateResponse> = qs.iter().map(|q| world.answer(q, &mut r)).collect();
     e.finish(&resps, &mut r).unwrap()
 }
@@ -543,7 +616,7 @@ fn cases() -> Vec<Case> {
             servers,
         } = pc;
         let policy: &'static Policy = Box::leak(Box::new(policy));
-        let setups: &'static [KeyServerSetup] = world.setups(policy).leak();
+        let setups: &'static [KeyServerSetup] = world.setups(policy, Purpose::Capsule).leak();
 
         // Enroll, client + in-process server over the wire encoding.
         let mut seed = 0u64;
@@ -601,7 +674,9 @@ fn cases() -> Vec<Case> {
                 seed += 1;
                 let mut r = rng(seed);
                 time(|| {
-                    let (u, qs) = Unlock::start(header, shares, capsules, None, &mut r).unwrap();
+                    let (u, qs) =
+                        Unlock::start(header, shares, capsules, &Trust::new(), None, &mut r)
+                            .unwrap();
                     let resps: Vec<Option<GateResponse>> =
                         qs.iter().map(|q| Some(world.answer(q, &mut r))).collect();
                     u.finish(&resps, &mut r).unwrap()
@@ -613,7 +688,8 @@ fn cases() -> Vec<Case> {
         let r0 = rng(2000);
         let resp_bytes: Vec<Vec<u8>> = {
             let mut r = r0.clone();
-            let (_u, qs) = Unlock::start(header, shares, capsules, None, &mut r).unwrap();
+            let (_u, qs) =
+                Unlock::start(header, shares, capsules, &Trust::new(), None, &mut r).unwrap();
             let mut rs = rng(2001);
             qs.iter().map(|q| world.answer_bytes(q, &mut rs)).collect()
         };
@@ -622,7 +698,9 @@ fn cases() -> Vec<Case> {
             flow: Box::new(move || {
                 let mut r = r0.clone();
                 time(|| {
-                    let (u, _qs) = Unlock::start(header, shares, capsules, None, &mut r).unwrap();
+                    let (u, _qs) =
+                        Unlock::start(header, shares, capsules, &Trust::new(), None, &mut r)
+                            .unwrap();
                     let resps: Vec<Option<GateResponse>> = resp_bytes
                         .iter()
                         .map(|b| Some(GateResponse::from_bytes(b).unwrap()))
@@ -664,7 +742,7 @@ fn cases() -> Vec<Case> {
                     &[b'g', i],
                     &[i; 64],
                     "a.example",
-                    world.pin("a.example"),
+                    world.pin_for("a.example", Purpose::UnitGate, Mode::Voprf),
                     GateMode::Voprf,
                     &mut r,
                 )
@@ -725,7 +803,7 @@ fn cases() -> Vec<Case> {
                     &[b'p', i],
                     &[i; 64],
                     "a.example",
-                    world.pin_for("a.example", Mode::Poprf),
+                    world.pin_for("a.example", Purpose::UnitGate, Mode::Poprf),
                     label.clone(),
                     &mut r,
                 )
@@ -776,7 +854,7 @@ fn cases() -> Vec<Case> {
                 b"x",
                 b"x",
                 "a.example",
-                world.pin("a.example"),
+                world.pin_for("a.example", Purpose::UnitGate, Mode::Voprf),
                 GateMode::Voprf,
                 &mut r,
             )
@@ -793,22 +871,81 @@ fn cases() -> Vec<Case> {
         let mut rs = rng(50 + m as u64);
         out.push(Case {
             name: format!("server request ×{m}"),
-            flow: Box::new(move || {
-                time(|| {
-                    let (resp, ev) = server.evaluate(USER, &[1], &bytes, &mut rs).unwrap();
-                    (resp.to_bytes(), ev)
-                })
-            }),
+            flow: Box::new(move || time(|| world.respond("a.example", &bytes, &mut rs))),
             floor: Box::new(move || time(|| raw.server(m, len))),
             evals: m,
         });
-        let key: ServerKey = server.user_key(USER, 1, Mode::Voprf).unwrap();
+        let key: ServerKey = server
+            .server
+            .user_key(USER, &server.record, 1, Purpose::UnitGate, Mode::Voprf)
+            .unwrap();
         let mut rs = rng(60 + m as u64);
         out.push(Case {
             name: format!("server evaluate ×{m}, key cached"),
             flow: Box::new(move || time(|| key.respond_voprf(&req, &mut rs))),
             floor: Box::new(move || time(|| raw.server_cached(m))),
             evals: m,
+        });
+    }
+
+    // Unlock 2-of-3 (device share + one password capsule) at the default Argon2id
+    // parameters and at the floor, and Argon2id alone at both: the figures behind the
+    // default in spec/protocol.md §6.
+    let floor_params = PasswordParams::new(
+        PasswordParams::MIN_MEMORY_KIB,
+        PasswordParams::MIN_ITERATIONS,
+        1,
+    )
+    .unwrap();
+    for (label, params) in [
+        ("default", PasswordParams::DEFAULT),
+        ("floor", floor_params),
+    ] {
+        let policy = &policies()[1].policy;
+        let password = Password::new(PASSWORD).with_params(params);
+        let enrolled = enroll_with(world, policy, Some(password), 90);
+        let header: &'static VaultHeader = Box::leak(Box::new(enrolled.header.clone()));
+        let shares: &'static [VaultShare] = enrolled.device_shares.clone().leak();
+        let capsules: &'static [Capsule] = enrolled.capsules.clone().leak();
+        let (m, t, p) = (
+            params.memory_kib(),
+            params.iterations(),
+            u32::from(params.lanes()),
+        );
+        let mut seed = 0u64;
+        out.push(Case {
+            name: format!("unlock 2of3 with password, argon2id {label} (client+server)"),
+            flow: Box::new(move || {
+                seed += 1;
+                let mut r = rng(seed);
+                time(|| {
+                    let (u, qs) = Unlock::start(
+                        header,
+                        shares,
+                        capsules,
+                        &Trust::new(),
+                        Some(PASSWORD),
+                        &mut r,
+                    )
+                    .unwrap();
+                    let resps: Vec<Option<GateResponse>> =
+                        qs.iter().map(|q| Some(world.answer(q, &mut r))).collect();
+                    u.finish(&resps, &mut r).unwrap()
+                })
+            }),
+            floor: Box::new(move || {
+                time(|| {
+                    floor::argon2(m, t, p);
+                    raw.unlock(2, 1, true)
+                })
+            }),
+            evals: 0,
+        });
+        out.push(Case {
+            name: format!("argon2id {label} (m = {m} KiB, t = {t}, p = {p})"),
+            flow: Box::new(move || time(|| params.stretch(PASSWORD, &[0x42; 32]).unwrap())),
+            floor: Box::new(move || time(|| floor::argon2(m, t, p))),
+            evals: 0,
         });
     }
     out

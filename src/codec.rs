@@ -54,6 +54,12 @@ pub enum DecodeError {
         /// The field.
         field: &'static str,
     },
+    /// Entries that must be in strictly ascending order are not (a repeat, or one out of
+    /// place): the encoding is not canonical.
+    NotAscending {
+        /// The field whose entries are out of order.
+        field: &'static str,
+    },
     /// A number in `field` is outside the range the format allows.
     OutOfRange {
         /// The field.
@@ -104,6 +110,12 @@ impl core::fmt::Display for DecodeError {
                 min,
                 max,
             } => write!(f, "field `{field}` is {value}; allowed {min}..={max}"),
+            Self::NotAscending { field } => {
+                write!(
+                    f,
+                    "entries of `{field}` are not in strictly ascending order"
+                )
+            }
             Self::Element { field, error } => write!(f, "field `{field}`: {error}"),
         }
     }
@@ -355,6 +367,21 @@ pub enum ObjectType {
     UserRecord = 0x0C,
     /// A client's index of the latest unit versions it has seen.
     UnitIndex = 0x0D,
+}
+
+/// The suite byte of the only suite this version knows: P-256 with RFC 9497 P256-SHA256,
+/// BLAKE3 and XChaCha20-Poly1305. Carried by the vault header and by every message a key
+/// server decodes (gate request and response, key set), so one key server can serve
+/// several suites.
+pub const SUITE_P256_SHA256: u8 = 0x01;
+
+/// Reads and checks a suite byte.
+pub(crate) fn read_suite(r: &mut Reader<'_>) -> Result<u8, DecodeError> {
+    let suite = r.u8("suite")?;
+    if suite != SUITE_P256_SHA256 {
+        return Err(DecodeError::UnknownSuite(suite));
+    }
+    Ok(suite)
 }
 
 /// Reads and checks `QK ‖ version ‖ type`.

@@ -273,6 +273,8 @@ pub enum Error {
         /// The holder.
         holder: HolderId,
     },
+    /// A unit is at the last version number (`u32::MAX`): seal it under a new unit id.
+    UnitVersionExhausted,
     /// Storage served an older version of a unit than the client last saw.
     UnitRollback {
         /// The version served.
@@ -395,6 +397,7 @@ impl Error {
             Self::StaleHeader { .. } => "stale_header",
             Self::KeyIdMismatch { .. } => "key_id_mismatch",
             Self::UnitRollback { .. } => "unit_rollback",
+            Self::UnitVersionExhausted => "unit_version_exhausted",
         }
     }
 }
@@ -604,6 +607,9 @@ impl core::fmt::Display for Error {
                 f,
                 "object names another key server than holder {holder} of the policy"
             ),
+            Self::UnitVersionExhausted => {
+                f.write_str("the unit is at its last version; seal it under a new id")
+            }
             Self::UnitRollback { found, expected } => write!(
                 f,
                 "unit version {found} is older than the latest seen ({expected})"

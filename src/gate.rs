@@ -341,8 +341,8 @@ pub fn oprf_input(
 /// A client's request to one key server: purpose, key version, mode, and the blinded
 /// elements (at most the purpose's [element budget](Purpose::element_budget)).
 ///
-/// Encoding: `QK 02 05 ‖ purpose (1) ‖ key_version (u32) ‖ mode (1) ‖ [info (1-byte length ‖
-/// bytes)] ‖ RFC 9497 evaluation request (see `spec/oprf.md`)`.
+/// Encoding: `QK 02 05 ‖ suite (1) ‖ purpose (1) ‖ key_version (u32) ‖ mode (1) ‖ [info
+/// (1-byte length ‖ bytes)] ‖ RFC 9497 evaluation request (see `spec/oprf.md`)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GateRequest {
     purpose: Purpose,
@@ -390,6 +390,7 @@ impl GateRequest {
             12 + MAX_INFO_LEN + 2 + self.request.len() * crate::group::ELEMENT_LEN,
         );
         codec::put_prefix(&mut out, ObjectType::GateRequest);
+        out.push(codec::SUITE_P256_SHA256);
         out.push(self.purpose.to_byte());
         out.extend_from_slice(&self.key_version.to_be_bytes());
         self.mode.write_to(&mut out);
@@ -402,6 +403,7 @@ impl GateRequest {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::GateRequest).map_err(Error::gate_request)?;
+        codec::read_suite(&mut r).map_err(Error::gate_request)?;
         let purpose = Purpose::from_byte(r.u8("purpose").map_err(Error::gate_request)?)
             .map_err(Error::gate_request)?;
         let key_version = r.u32("key version").map_err(Error::gate_request)?;
@@ -420,8 +422,8 @@ impl GateRequest {
 /// A key server's response: the purpose and key version used, for a password capsule the
 /// guesses left, and the RFC 9497 evaluation with its proof.
 ///
-/// Encoding: `QK 02 06 ‖ purpose (1) ‖ key_version (u32) ‖ [guesses_remaining (1), password
-/// capsules only] ‖ RFC 9497 evaluation response`.
+/// Encoding: `QK 02 06 ‖ suite (1) ‖ purpose (1) ‖ key_version (u32) ‖ [guesses_remaining
+/// (1), password capsules only] ‖ RFC 9497 evaluation response`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GateResponse {
     purpose: Purpose,
@@ -472,6 +474,7 @@ impl GateResponse {
             11 + 2 + self.response.len() * crate::group::ELEMENT_LEN + 1 + oprf::PROOF_LEN,
         );
         codec::put_prefix(&mut out, ObjectType::GateResponse);
+        out.push(codec::SUITE_P256_SHA256);
         out.push(self.purpose.to_byte());
         out.extend_from_slice(&self.key_version.to_be_bytes());
         if let Some(left) = self.guesses_remaining {
@@ -485,6 +488,7 @@ impl GateResponse {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::GateResponse).map_err(Error::gate_response)?;
+        codec::read_suite(&mut r).map_err(Error::gate_response)?;
         let purpose = Purpose::from_byte(r.u8("purpose").map_err(Error::gate_response)?)
             .map_err(Error::gate_response)?;
         let key_version = r.u32("key version").map_err(Error::gate_response)?;

@@ -5,7 +5,7 @@
 //! length is fixed by what precedes them, so no two inputs frame alike.
 //! See `spec/protocol.md` §7 "Derivations".
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Context for the vault header digest.
 pub const CONTEXT_HEADER: &str = "quorumkey v2 header";
@@ -35,7 +35,13 @@ pub(crate) fn derive(context: &str, parts: &[&[u8]]) -> Zeroizing<Digest> {
     for part in parts {
         hasher.update(part);
     }
-    Zeroizing::new(*hasher.finalize().as_bytes())
+    let mut hash = hasher.finalize();
+    let out = Zeroizing::new(*hash.as_bytes());
+    // The hasher buffers the last input block (secret material: shares, OPRF outputs,
+    // passwords); neither it nor the hash type zeroizes on drop.
+    hash.zeroize();
+    hasher.zeroize();
+    out
 }
 
 /// `derive_key(context, …)` for public digests (no zeroizing needed).

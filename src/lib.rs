@@ -1,5 +1,13 @@
 #![no_std]
-#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+// The README is the crate documentation; its example (a doctest) needs `alloc`.
+#![cfg_attr(feature = "alloc", doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "quorumkey without `alloc`: the P-256 encodings (`group`), single-element RFC 9497 \
+           OPRF (`oprf`) and slice-based Shamir sharing (`sharing`). The vault and the \
+           README's example need the `alloc` feature."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),

@@ -10,13 +10,13 @@ mod common;
 
 use common::*;
 use p256::elliptic_curve::PrimeField;
-use quorumkey::gate::{GateMode, GateResponse, ServerPin};
-use quorumkey::keyserver::KeyServer;
+use quorumkey::gate::{GateMode, GateResponse, Purpose};
+use quorumkey::keyserver::{KeyServer, Operation, PasswordSetup, TagChange, UnlockProof};
 use quorumkey::oprf::{Mode, OprfClient, Output, PoprfClient, ServerKey, VoprfClient};
 use quorumkey::sharing::{self, Secret, Share};
 use quorumkey::vault::{
-    Capsule, Enrolled, Enrollment, GatedSeal, KeyServerSetup, Reseal, SealedUnit, ShareCard,
-    Unlock, VaultHeader, VaultShare,
+    Capsule, Enrolled, Enrollment, GatedSeal, KeyServerSetup, Password, PendingEnrollment,
+    Reseal, SealedUnit, ShareCard, Trust, Unlock, VaultHeader, VaultShare,
 };
 use quorumkey::{Error, codec, group, oprf, policy, vault};
 use subtle::ConstantTimeEq;
@@ -99,7 +99,13 @@ struct World {
 fn root_key(secret: &Secret, header: &VaultHeader) -> [u8; 32] {
     let mut material = secret.to_secret_bytes().to_vec();
     material.extend_from_slice(header.vault_id().as_bytes());
-    blake3::derive_key("quorumkey v1 root", &material)
+    blake3::derive_key("quorumkey v2 root", &material)
+}
+
+/// The vault's unlock tag for the test server, through the public API.
+fn unlock_tag_bytes(enrolled: &Enrolled) -> Vec<u8> {
+    let proof = enrolled.vault.unlock_proof("keys.example").to_secret_bytes();
+    proof[4..].to_vec()
 }
 
 fn world() -> World {
@@ -138,8 +144,15 @@ fn world() -> World {
     .unwrap();
     secrets.add("server share value", &server_share.to_secret_bytes()[1..]);
     secrets.add("key server seed", &[9u8; 32]);
-    let user_key = server.server.user_key(USER, 1, Mode::Voprf).unwrap();
+    let record = server.record.borrow().clone().unwrap();
+    let user_key = server
+        .server
+        .user_key(USER, &record, 1, Purpose::Capsule, Mode::Voprf)
+        .unwrap();
     secrets.add("server user key", &*user_key.to_secret_bytes());
+    // The record's secret bytes: every window of its materials.
+    secrets.add("user record", &record.to_secret_bytes());
+    secrets.add("unlock tag", &unlock_tag_bytes(&enrolled));
     World {
         server,
         enrolled,
@@ -172,14 +185,19 @@ fn secret_types_do_not_print_their_secrets() {
     s.check_debug("UnlockedVault", &e.vault);
 
     // vault::Unlock (pending: holds the device share and the blinds)
-    let (unlock, requests) =
-        Unlock::start(&e.header, &e.device_shares, &e.capsules, None, &mut rng(3)).unwrap();
+    let (unlock, requests) = Unlock::start(
+        &e.header,
+        &e.device_shares,
+        &e.capsules,
+        &Trust::new(),
+        None,
+        &mut rng(3),
+    )
+    .unwrap();
     s.check_debug("Unlock", &unlock);
     let mut r = rng(4);
-    let responses: Vec<Option<GateResponse>> = requests
-        .iter()
-        .map(|q| w.server.answer(q, &mut r).ok())
-        .collect();
+    let responses: Vec<Option<GateResponse>> =
+        requests.iter().map(|q| w.server.answer(q).ok()).collect();
     let vault = unlock.finish(&responses, &mut r).unwrap();
     s.check_debug("UnlockedVault (from unlock)", &vault);
 
@@ -187,7 +205,7 @@ fn secret_types_do_not_print_their_secrets() {
     let plaintext = b"alice / correct horse battery";
     let mut with_plaintext = Secrets::default();
     with_plaintext.add("unit plaintext", plaintext);
-    let pin = w.server.pin(1, &GateMode::Voprf);
+    let pin = w.server.pin(1, Purpose::UnitGate, &GateMode::Voprf);
     let (seal, request) = vault
         .seal_gated_unit(
             b"vendor:gated",
@@ -203,32 +221,32 @@ fn secret_types_do_not_print_their_secrets() {
     with_plaintext.assert_absent("GatedSeal", &String::from_utf8_lossy(plaintext));
     let _ = request;
 
-    // vault::Reseal (holds the server's share)
-    let setup = KeyServerSetup {
-        holder: 2.try_into().unwrap(),
-        pin,
-        mode: GateMode::Voprf,
-    };
-    let (reseal, _request): (Reseal, _) = vault.reseal(&e.header, &setup, None, &mut r).unwrap();
+    let _ = pin;
+
+    // vault::Reseal (holds the server's share), to a newer key version
+    let keys = w.server.add_version();
+    let setup =
+        KeyServerSetup::newest(2.try_into().unwrap(), &keys, GateMode::Voprf, false).unwrap();
+    let (reseal, _request): (Reseal, _) = vault
+        .reseal(&e.header, &e.capsules[0], &setup, None, &mut r)
+        .unwrap();
     s.check_debug("Reseal", &reseal);
 
-    // vault::Enrollment (holds the new secret and all shares), checked once finished.
-    let (enrollment, requests): (Enrollment, _) = Enrollment::start(
-        two_of_three(),
-        &[KeyServerSetup {
-            holder: 2.try_into().unwrap(),
-            pin: w.server.pin(1, &GateMode::Voprf),
-            mode: GateMode::Voprf,
-        }],
-        None,
-        &mut r,
-    )
-    .unwrap();
-    let printed = format!("{enrollment:?} {enrollment:#?}");
-    let responses: Vec<GateResponse> = requests
-        .iter()
-        .map(|q| w.server.answer(q, &mut r).unwrap())
-        .collect();
+    // vault::Enrollment and PendingEnrollment (hold the new secret and all shares), checked
+    // once finished; the password and the guard's messages.
+    let enrollment = Enrollment::new(two_of_three(), &mut r).unwrap();
+    let printed_new = format!("{enrollment:?} {enrollment:#?}");
+    let tag = enrollment.unlock_tag("keys.example");
+    let password = Password::new(b"correct horse battery");
+    let mut pw = Secrets::default();
+    pw.add("password", b"correct horse battery");
+    pw.check_debug("Password", &password);
+    let (enrollment, requests): (PendingEnrollment, _) = enrollment
+        .request_gates(std::slice::from_ref(&setup), None, &mut r)
+        .unwrap();
+    let printed = format!("{printed_new} {enrollment:?} {enrollment:#?}");
+    let responses: Vec<GateResponse> =
+        requests.iter().map(|q| w.server.answer(q).unwrap()).collect();
     let fresh = enrollment.finish(&responses, &mut r).unwrap();
     let mut fresh_secrets = Secrets::default();
     let fresh_shares = [
@@ -240,8 +258,20 @@ fn secret_types_do_not_print_their_secrets() {
     for share in &fresh_shares {
         fresh_secrets.add("enrollment share", &share.to_secret_bytes()[1..]);
     }
+    fresh_secrets.add("fresh unlock tag", &unlock_tag_bytes(&fresh));
     fresh_secrets.assert_absent("Enrollment", &printed);
     fresh_secrets.check_debug("Enrolled (fresh)", &fresh);
+    fresh_secrets.check_debug("UnlockTag", &tag);
+    fresh_secrets.check_debug("PasswordSetup", &PasswordSetup::new(10, &tag).unwrap());
+    fresh_secrets.check_debug("UnlockProof", &UnlockProof::new(tag.clone()));
+    fresh_secrets.check_debug("TagChange", &TagChange::new(tag.clone(), &tag));
+
+    // keyserver::UserRecord (holds the materials)
+    let record = w.server.record.borrow().clone().unwrap();
+    let mut materials = Secrets::default();
+    materials.add("user record", &record.to_secret_bytes());
+    materials.check_debug("UserRecord", &record);
+    s.check_debug("UserRecord", &record);
 
     // keyserver::KeyServer
     s.check_debug("KeyServer", &w.server.server);
@@ -265,13 +295,37 @@ fn oprf_secrets_do_not_print() {
     let key = ServerKey::from_secret_bytes(&SK).unwrap();
     s.check_debug("ServerKey", &key);
     let input = b"an input";
-    let (oprf_client, _) = OprfClient::deterministic_blind(input, &BLIND).unwrap();
-    let (voprf_client, _) = VoprfClient::deterministic_blind(input, &BLIND).unwrap();
-    let (poprf_client, _) =
-        PoprfClient::deterministic_blind(input, b"info", key.public_key(), &BLIND).unwrap();
+    // A known blind needs the `danger` feature's fixed-blind entry points; without it the
+    // states get random blinds and are checked against the other secrets and for redaction.
+    #[cfg(feature = "danger")]
+    let (oprf_client, voprf_client, poprf_client) = (
+        OprfClient::deterministic_blind(input, &BLIND).unwrap().0,
+        VoprfClient::deterministic_blind(input, &BLIND).unwrap().0,
+        PoprfClient::deterministic_blind(input, b"info", key.public_key(), &BLIND)
+            .unwrap()
+            .0,
+    );
+    #[cfg(not(feature = "danger"))]
+    let (oprf_client, voprf_client, poprf_client) = {
+        let mut r = rng(6);
+        (
+            OprfClient::blind(input, &mut r).unwrap().0,
+            VoprfClient::blind(input, &mut r).unwrap().0,
+            PoprfClient::blind(input, b"info", key.public_key(), &mut r)
+                .unwrap()
+                .0,
+        )
+    };
     s.check_debug("OprfClient", &oprf_client);
     s.check_debug("VoprfClient", &voprf_client);
     s.check_debug("PoprfClient", &poprf_client);
+    for printed in [
+        format!("{oprf_client:?}"),
+        format!("{voprf_client:?}"),
+        format!("{poprf_client:?}"),
+    ] {
+        assert!(printed.contains("<redacted>"), "{printed}");
+    }
     let output: Output = key.evaluate(Mode::Oprf, input).unwrap();
     s.add("output", output.as_secret_bytes());
     s.check_debug("Output", &output);
@@ -434,6 +488,7 @@ fn errors_are_copy_and_carry_no_secret() {
             &e.header,
             &[e.device_shares[0].clone(), e.device_shares[0].clone()],
             &[],
+            &Trust::new(),
             None,
             &mut rng(6),
         )
@@ -441,10 +496,13 @@ fn errors_are_copy_and_carry_no_secret() {
     );
     // A share of another vault / another header.
     let other = enroll(two_of_three(), servers, GateMode::Voprf, None, 77);
-    errors
-        .push(Unlock::start(&e.header, &other.device_shares, &[], None, &mut rng(7)).unwrap_err());
-    errors
-        .push(Unlock::start(&other.header, &e.device_shares, &[], None, &mut rng(8)).unwrap_err());
+    let trust = Trust::new();
+    errors.push(
+        Unlock::start(&e.header, &other.device_shares, &[], &trust, None, &mut rng(7)).unwrap_err(),
+    );
+    errors.push(
+        Unlock::start(&other.header, &e.device_shares, &[], &trust, None, &mut rng(8)).unwrap_err(),
+    );
     // Units: tampered, of another vault, gated opened directly, refused gate.
     let unit = e
         .vault
@@ -459,10 +517,7 @@ fn errors_are_copy_and_carry_no_secret() {
             .unwrap_err(),
     );
     errors.push(other.vault.open_unit(&unit).unwrap_err());
-    let pin = ServerPin {
-        key_version: 1,
-        public_key: w.server.server.public_key(USER, 1, Mode::Voprf).unwrap(),
-    };
+    let pin = w.server.pin(1, Purpose::UnitGate, &GateMode::Voprf);
     let (seal, request): (GatedSeal, _) = e
         .vault
         .seal_gated_unit(
@@ -474,7 +529,7 @@ fn errors_are_copy_and_carry_no_secret() {
             &mut rng(10),
         )
         .unwrap();
-    let answer = w.server.answer(&request, &mut rng(11)).unwrap();
+    let answer = w.server.answer(&request).unwrap();
     let gated = seal.finish(&e.vault, &answer, &mut rng(12)).unwrap();
     errors.push(e.vault.open_unit(&gated).unwrap_err());
     let (read, _) =
@@ -489,18 +544,20 @@ fn errors_are_copy_and_carry_no_secret() {
         errors.push(result.unwrap_err());
     }
     // Key server refusals.
-    errors.push(
-        w.server
-            .server
-            .evaluate(USER, &[2], &request.request.to_bytes(), &mut rng(15))
-            .unwrap_err(),
-    );
-    errors.push(
-        w.server
-            .server
-            .evaluate(b"", &[1], &request.request.to_bytes(), &mut rng(16))
-            .unwrap_err(),
-    );
+    let record = w.server.record.borrow().clone();
+    let request_bytes = request.request.to_bytes();
+    for (user, operation) in [
+        (USER, Operation::DropKeyVersion(9)),
+        (&b""[..], Operation::Evaluate(&request_bytes)),
+        (USER, Operation::ConfirmUnlock(b"QK\x02\x0a")),
+    ] {
+        errors.push(
+            w.server
+                .server
+                .handle(user, record.as_ref(), operation, &mut rng(15))
+                .unwrap_err(),
+        );
+    }
     // Decoding: a card with one character changed, a share with a non-canonical value.
     let mut text: Vec<char> = e.cards[0].to_secret_text().chars().collect();
     text[10] = if text[10] == 'Z' { 'Y' } else { 'Z' };

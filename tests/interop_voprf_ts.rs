@@ -7,8 +7,10 @@
 //! also pin that layout to voprf-ts's `serialize`/`deserialize`.
 //!
 //! Then a whole quorumkey key server in JavaScript (`tests/interop/voprf-ts/keyserver.mjs`,
-//! written from spec/ alone on voprf-ts) enrolls and unlocks vaults, interchangeably with
-//! [`KeyServer`](quorumkey::keyserver::KeyServer).
+//! written from spec/ alone on voprf-ts: it reads the user record, derives the protocol 02
+//! keys, parses gate requests and writes gate responses, without counting guesses) enrolls
+//! and unlocks vaults, interchangeably with [`KeyServer`](quorumkey::keyserver::KeyServer),
+//! and refuses the negative vectors' gate requests and user records.
 //!
 //! Needs Node.js ≥ 20 and the peer's package installed:
 //!
@@ -23,12 +25,13 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 mod common;
 
 use common::{Server, USER, start_unlock, two_of_three};
-use quorumkey::gate::{GateMode, GateResponse, ServerRequest};
+use quorumkey::gate::{GateMode, GateResponse, Purpose, ServerRequest};
+use quorumkey::keyserver::{Operation, UserRecord};
 use quorumkey::oprf::{
     BlindedElement, Error, EvaluationRequest, EvaluationResponse, Mode, OprfClient, Output,
     PoprfClient, PublicKey, ServerKey, VoprfClient,
 };
-use quorumkey::vault::{Enrolled, Enrollment, KeyServerSetup, UnlockedVault};
+use quorumkey::vault::{Enrolled, Enrollment, KeyServerSetup, Password, UnlockedVault};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::{Value, json};
@@ -129,29 +132,38 @@ impl Peer {
     }
 }
 
-/// The JavaScript key server of `keyserver.mjs`, with master seed `seed`, serving USER.
+/// The JavaScript key server of `keyserver.mjs`, with master seed `seed` (generation 1),
+/// serving USER, whose record it is given as bytes.
 impl Peer {
-    /// Its public key for USER at `version` in `mode`.
-    fn gate_key(&mut self, seed: &[u8; 32], version: u32, mode: &GateMode) -> Vec<u8> {
+    /// Its public key for USER at `version`, `purpose` and `mode`.
+    fn gate_key(
+        &mut self,
+        seed: &[u8; 32],
+        record: &[u8],
+        version: u32,
+        purpose: Purpose,
+        mode: Mode,
+    ) -> Vec<u8> {
         let reply = self
             .call(json!({
                 "op": "gateKey", "seed": hex::encode(seed), "user": hex::encode(USER),
-                "version": version, "mode": name(mode.mode()),
+                "record": hex::encode(record), "version": version,
+                "purpose": purpose.to_byte(), "mode": name(mode),
             }))
             .unwrap();
         Self::hex_field(&reply, "pk")
     }
 
-    /// Its answer to a gate request, with `active` the versions it keeps for USER.
+    /// Its answer to a gate request, reading USER's `record`.
     fn gate(
         &mut self,
         seed: &[u8; 32],
-        active: &[u32],
+        record: &[u8],
         request: &ServerRequest,
     ) -> Result<GateResponse, String> {
         let reply = self.call(json!({
             "op": "gate", "seed": hex::encode(seed), "user": hex::encode(USER),
-            "versions": active, "request": hex::encode(request.request.to_bytes()),
+            "record": hex::encode(record), "request": hex::encode(request.request.to_bytes()),
         }))?;
         Ok(GateResponse::from_bytes(&Self::hex_field(&reply, "response")).unwrap())
     }
@@ -348,12 +360,12 @@ fn a_wrong_key_is_caught_both_ways() {
     }
 }
 
-/// Unlocks `enrolled` (device share + capsule) with the JavaScript key server answering,
-/// keeping `active` versions for USER; a request it refuses goes unanswered.
+/// Unlocks `enrolled` (device share + capsule) with the JavaScript key server answering
+/// from `record`; a request it refuses goes unanswered.
 fn unlock_through_js(
     peer: &mut Peer,
     seed: &[u8; 32],
-    active: &[u32],
+    record: &[u8],
     enrolled: &Enrolled,
     password: Option<&[u8]>,
     rng: &mut ChaCha20Rng,
@@ -361,89 +373,188 @@ fn unlock_through_js(
     let (unlock, requests) = start_unlock(enrolled, password, rng)?;
     let responses: Vec<Option<GateResponse>> = requests
         .iter()
-        .map(|r| peer.gate(seed, active, r).ok())
+        .map(|r| peer.gate(seed, record, r).ok())
         .collect();
     unlock.finish(&responses, rng)
 }
 
-/// A key server in JavaScript, written from spec/ on voprf-ts, serves real vaults: same
-/// per-user keys as [`KeyServer`](quorumkey::keyserver::KeyServer), enrollment through it,
-/// unlock through it and through ours, and it refuses an inactive key version.
+/// The record bytes `server` stores for USER.
+fn record_bytes(server: &Server) -> Vec<u8> {
+    server
+        .record
+        .borrow()
+        .as_ref()
+        .unwrap()
+        .to_secret_bytes()
+        .to_vec()
+}
+
+/// `record` after `operation`, as the reference key server would store it (not stored).
+fn changed(server: &Server, record: &[u8], operation: Operation<'_>) -> Vec<u8> {
+    let record = UserRecord::from_bytes(record).unwrap();
+    let outcome = server
+        .server
+        .handle(USER, Some(&record), operation, &mut common::rng(9))
+        .unwrap();
+    outcome.record_update().unwrap().to_secret_bytes().to_vec()
+}
+
+/// A key server in JavaScript, written from spec/ on voprf-ts, serves real vaults: the same
+/// per-user keys as [`KeyServer`](quorumkey::keyserver::KeyServer) for every purpose and
+/// mode, enrollment through it (with the password guard set up at the reference server,
+/// whose record it reads), unlock through it and through ours, and it refuses a dropped key
+/// version and a burned password.
 #[test]
 #[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
 fn a_javascript_key_server_serves_vaults() {
     let mut peer = Peer::start();
     const SEED: u8 = 7;
     let seed = [SEED; 32];
-    let ours = Server::new("keys.example", SEED);
-    let password: Option<&[u8]> = Some(b"1234");
-    for (i, mode) in [
-        GateMode::Voprf,
-        GateMode::Poprf {
-            info: b"vault gate".to_vec(),
-        },
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        // DeriveKeyPair(seed, user ‖ u32(version)) agrees.
-        assert_eq!(
-            peer.gate_key(&seed, 1, &mode),
-            ours.pin(1, &mode).public_key.to_bytes().to_vec()
-        );
+    let modes = [GateMode::Voprf, GateMode::poprf(b"vault gate").unwrap()];
+    for (i, mode) in modes.into_iter().enumerate() {
+        for password in [None, Some(&b"1234"[..])] {
+            let label = format!("{mode:?}, password {password:?}");
+            let seed_offset = 10 * i as u64 + u64::from(password.is_some());
+            // Enroll through the JavaScript server, the guard set up at ours first.
+            let ours = Server::new("keys.example", SEED);
+            let mut rng = common::rng(20 + seed_offset);
+            let enrollment = Enrollment::new(two_of_three(), &mut rng).unwrap();
+            if password.is_some() {
+                ours.set_password(&enrollment.password_setup("keys.example", 10).unwrap())
+                    .unwrap();
+            }
+            let record = record_bytes(&ours);
 
-        // Enroll through the JavaScript server.
-        let mut rng = common::rng(20 + i as u64);
-        let setups = [KeyServerSetup {
-            holder: quorumkey::sharing::HolderId::new(2).unwrap(),
-            pin: ours.pin(1, &mode),
-            mode: mode.clone(),
-        }];
-        let (enrollment, requests) =
-            Enrollment::start(two_of_three(), &setups, password, &mut rng).unwrap();
-        let responses: Vec<GateResponse> = requests
-            .iter()
-            .map(|r| peer.gate(&seed, &[1], r).unwrap())
-            .collect();
-        let enrolled = enrollment.finish(&responses, &mut rng).unwrap();
-        let unit = enrolled
-            .vault
-            .seal_unit(b"vendor:acme", b"alice:hunter2", &mut rng)
+            // DeriveKeyPair(seed, "quorumkey v2 key" ‖ purpose ‖ user ‖ version ‖ materials).
+            for purpose in Purpose::ALL {
+                if purpose == Purpose::PasswordCapsule && password.is_none() {
+                    continue;
+                }
+                assert_eq!(
+                    peer.gate_key(&seed, &record, 1, purpose, mode.mode()),
+                    ours.pin(1, purpose, &mode).public_key.to_bytes().to_vec(),
+                    "{label}: {purpose:?}"
+                );
+            }
+
+            let setups = [KeyServerSetup::newest(
+                quorumkey::sharing::HolderId::new(2).unwrap(),
+                &ours.key_set(),
+                mode.clone(),
+                password.is_some(),
+            )
+            .unwrap()];
+            let secret = password.map(|p| Password::new(p).with_params(common::fast()));
+            let (pending, requests) = enrollment.request_gates(&setups, secret, &mut rng).unwrap();
+            let responses: Vec<GateResponse> = requests
+                .iter()
+                .map(|r| peer.gate(&seed, &record, r).unwrap())
+                .collect();
+            if password.is_some() {
+                assert_eq!(responses[0].guesses_remaining(), Some(9), "{label}");
+            }
+            let enrolled = pending.finish(&responses, &mut rng).unwrap();
+            let unit = enrolled
+                .vault
+                .seal_unit(b"vendor:acme", b"alice:hunter2", &mut rng)
+                .unwrap();
+
+            // Unlock through it, device share + capsule; not with version 1 dropped.
+            let dropped = changed(&ours, &record, Operation::AddKeyVersion);
+            let dropped = changed(&ours, &dropped, Operation::DropKeyVersion(1));
+            assert_eq!(
+                unlock_through_js(&mut peer, &seed, &dropped, &enrolled, password, &mut rng).err(),
+                Some(quorumkey::Error::NotEnoughShares { needed: 2, got: 1 }),
+                "{label}: a dropped key version was served"
+            );
+            let vault = unlock_through_js(&mut peer, &seed, &record, &enrolled, password, &mut rng)
+                .unwrap();
+            assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
+
+            // And through ours: the two servers are interchangeable.
+            let vault = common::unlock(
+                &enrolled.header,
+                &enrolled.device_shares,
+                &enrolled.capsules,
+                core::slice::from_ref(&ours),
+                password,
+                30 + seed_offset,
+            )
             .unwrap();
+            assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
 
-        // Unlock through it, device share + capsule; not with the version inactive.
-        assert_eq!(
-            unlock_through_js(&mut peer, &seed, &[2], &enrolled, password, &mut rng).err(),
-            Some(quorumkey::Error::NotEnoughShares { needed: 2, got: 1 }),
-            "{mode:?}: an inactive key version was served"
-        );
-        let vault =
-            unlock_through_js(&mut peer, &seed, &[1], &enrolled, password, &mut rng).unwrap();
-        assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
+            // A burned guard: ten guesses counted by ours, then the JavaScript server refuses.
+            if password.is_some() {
+                let mut burned = record_bytes(&ours);
+                for _ in 0..10 {
+                    let (_, requests) = start_unlock(&enrolled, password, &mut rng).unwrap();
+                    burned = changed(
+                        &ours,
+                        &burned,
+                        Operation::Evaluate(&requests[0].request.to_bytes()),
+                    );
+                }
+                let (_, requests) = start_unlock(&enrolled, password, &mut rng).unwrap();
+                let refused = peer.gate(&seed, &burned, &requests[0]).unwrap_err();
+                assert!(refused.contains("password_burned"), "{label}: {refused}");
+            }
 
-        // And through ours: the two servers are interchangeable.
-        let vault = common::unlock(
-            &enrolled.header,
-            &enrolled.device_shares,
-            &enrolled.capsules,
-            core::slice::from_ref(&ours),
-            password,
-            30 + i as u64,
-        )
-        .unwrap();
-        assert_eq!(&**vault.open_unit(&unit).unwrap(), b"alice:hunter2");
+            // A vault enrolled through ours unlocks through the JavaScript server.
+            let other = Server::new("keys.example", SEED);
+            let enrolled = common::enroll(
+                two_of_three(),
+                core::slice::from_ref(&other),
+                mode.clone(),
+                password,
+                40 + seed_offset,
+            );
+            let record = record_bytes(&other);
+            assert!(
+                unlock_through_js(&mut peer, &seed, &record, &enrolled, password, &mut rng).is_ok(),
+                "{label}"
+            );
+        }
+    }
+}
 
-        // A vault enrolled through ours unlocks through the JavaScript server.
-        let enrolled = common::enroll(
-            two_of_three(),
-            core::slice::from_ref(&ours),
-            mode.clone(),
-            password,
-            40 + i as u64,
-        );
+/// The JavaScript key server refuses every gate request and user record that
+/// spec/vectors/negative.json says must be refused, and accepts the valid ones of
+/// protocol.json: its parsers, written from wire-format.md, are as strict as ours.
+#[test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/interop/voprf-ts`"]
+fn the_javascript_key_server_refuses_the_negative_vectors() {
+    let mut peer = Peer::start();
+    let negative: Value =
+        serde_json::from_str(include_str!("../spec/vectors/negative.json")).unwrap();
+    let mut refused = 0;
+    for case in negative["cases"].as_array().unwrap() {
+        let op = match case["object"].as_str().unwrap() {
+            "gate request" => "parseGateRequest",
+            "user record" => "parseUserRecord",
+            _ => continue,
+        };
+        let result = peer.call(json!({ "op": op, "bytes": case["hex"] }));
         assert!(
-            unlock_through_js(&mut peer, &seed, &[1], &enrolled, password, &mut rng).is_ok(),
-            "{mode:?}"
+            result.is_err(),
+            "{} accepted: {}",
+            case["object"],
+            case["case"]
         );
+        refused += 1;
+    }
+    assert!(refused > 20);
+    let protocol: Value =
+        serde_json::from_str(include_str!("../spec/vectors/protocol.json")).unwrap();
+    for v in protocol["vectors"].as_array().unwrap() {
+        for ks in v["key_servers"].as_array().unwrap() {
+            for record in ks["records"].as_array().unwrap() {
+                peer.call(json!({ "op": "parseUserRecord", "bytes": record["bytes"] }))
+                    .unwrap();
+            }
+        }
+        for gate in v["enroll"]["gates"].as_array().unwrap() {
+            peer.call(json!({ "op": "parseGateRequest", "bytes": gate["request"] }))
+                .unwrap();
+        }
     }
 }

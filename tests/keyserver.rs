@@ -23,7 +23,7 @@ fn raw_request(purpose: Purpose, version: u32, inputs: &[&[u8]], seed: u64) -> V
         .iter()
         .map(|i| VoprfClient::blind(i, &mut r).unwrap().1)
         .collect();
-    let mut out = b"QK\x02\x05".to_vec();
+    let mut out = b"QK\x02\x05\x01".to_vec();
     out.push(purpose.to_byte());
     out.extend_from_slice(&version.to_be_bytes());
     out.push(Mode::Voprf.to_byte());
@@ -296,9 +296,9 @@ fn every_purpose_has_its_own_key_and_a_request_names_it() {
     let mut r = rng(32);
     let (pending, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let mut bytes = requests[0].request.to_bytes();
-    bytes[4] = Purpose::UnitGate.to_byte();
+    bytes[5] = Purpose::UnitGate.to_byte();
     let mut body = servers[0].call(Operation::Evaluate(&bytes)).unwrap();
-    body[4] = Purpose::Capsule.to_byte();
+    body[5] = Purpose::Capsule.to_byte();
     let response = GateResponse::from_bytes(&body).unwrap();
     assert_eq!(
         pending.finish(&[Some(response)], &mut r).unwrap_err(),

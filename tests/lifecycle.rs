@@ -342,11 +342,11 @@ fn key_rotation_reseals_and_deleting_the_old_version_shreds_unmigrated_capsules(
     let mut r = rng(46);
     let (pending, requests) = start_unlock(&enrolled, None, &mut r).unwrap();
     let forged = {
-        // purpose at byte 4, key version at bytes 5..9 of both messages.
+        // suite at byte 4, purpose at 5, key version at bytes 6..10 of both messages.
         let mut patched = requests[0].request.to_bytes();
-        patched[5..9].copy_from_slice(&2u32.to_be_bytes());
+        patched[6..10].copy_from_slice(&2u32.to_be_bytes());
         let mut out = servers[0].call(Operation::Evaluate(&patched)).unwrap();
-        out[5..9].copy_from_slice(&1u32.to_be_bytes());
+        out[6..10].copy_from_slice(&1u32.to_be_bytes());
         GateResponse::from_bytes(&out).unwrap()
     };
     assert_eq!(

@@ -151,7 +151,9 @@ proptest! {
     #[test]
     fn commitments_decoder_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         if let Ok(commitments) = Commitments::from_bytes(&bytes) {
-            prop_assert_eq!(commitments.to_bytes(), bytes);
+            // The decoder keeps the input as the encoding; the points must re-encode to it.
+            prop_assert_eq!(commitments.as_bytes(), &bytes[..]);
+            prop_assert_eq!(reencode(&commitments), bytes);
         }
     }
 
@@ -178,8 +180,67 @@ proptest! {
         }
         let bytes = commitments.to_bytes();
         prop_assert_eq!(bytes.len(), commitments.encoded_len());
-        prop_assert_eq!(Commitments::from_bytes(&bytes).unwrap(), commitments);
+        prop_assert_eq!(&bytes, &reencode(&commitments));
+        prop_assert_eq!(commitments.as_bytes(), &bytes[..]);
+        let decoded = Commitments::from_bytes(&bytes).unwrap();
+        prop_assert_eq!(decoded.to_bytes(), bytes);
+        prop_assert_eq!(decoded, commitments);
     }
+}
+
+/// The encoding of `commitments` computed point by point from the points alone.
+fn reencode(commitments: &Commitments) -> Vec<u8> {
+    let mut out = vec![commitments.threshold().get()];
+    for point in commitments.as_slice() {
+        out.extend_from_slice(&encode_element(point));
+    }
+    out
+}
+
+/// The commitments decoder keeps its input as the encoding (and the vault header digest is
+/// taken over the input), which is sound only if no other bytes decode to the same points.
+/// The way two encodings of one point could arise is an x-coordinate given as `x + p`.
+#[test]
+fn commitments_decoder_refuses_an_unreduced_x_coordinate() {
+    // p, the P-256 field modulus.
+    let p: [u8; 32] =
+        hex::decode("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff")
+            .unwrap()
+            .try_into()
+            .unwrap();
+    let (_, _, commitments, _) = dealt(31, 2, 2);
+    let good = commitments.to_bytes();
+    let mut found = 0;
+    for k in 1u8..=64 {
+        // 02 ‖ k: a valid point for about half of the k.
+        let mut canonical = [0u8; 33];
+        canonical[0] = 0x02;
+        canonical[32] = k;
+        if quorumkey::group::decode_element(&canonical).is_err() {
+            continue;
+        }
+        found += 1;
+        // 02 ‖ (p + k): the same x, unreduced (p + k < 2^256 for small k).
+        let mut unreduced = canonical;
+        let mut carry = u16::from(k);
+        for (out, &limb) in unreduced[1..].iter_mut().zip(&p).rev() {
+            let sum = u16::from(limb) + carry;
+            *out = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0);
+        assert_eq!(
+            quorumkey::group::decode_element(&unreduced),
+            Err(EncodingError::InvalidElement)
+        );
+        let mut bytes = good.clone();
+        bytes[34..67].copy_from_slice(&unreduced);
+        assert_eq!(
+            Commitments::from_bytes(&bytes).unwrap_err(),
+            Error::InvalidCommitment { index: 1 }
+        );
+    }
+    assert!(found > 10, "{found}");
 }
 
 #[test]

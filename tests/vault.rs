@@ -566,7 +566,7 @@ fn card_text_is_canonical_and_checksummed() {
     let text = enrolled.cards[0].to_secret_text().to_string();
     assert_eq!(ShareCard::from_text(&text).unwrap(), enrolled.cards[0]);
     // Case, spaces, line breaks and look-alikes are forgiven.
-    let body = &text["QK1-".len()..];
+    let body = &text["QK2-".len()..];
     let relaxed = format!(
         "qk1-{}",
         body.to_lowercase()
@@ -596,7 +596,7 @@ fn card_text_is_canonical_and_checksummed() {
         Error::Card(CardError::Checksum)
     );
     assert_eq!(
-        ShareCard::from_text("QK2-AAAA").unwrap_err(),
+        ShareCard::from_text("QK1-AAAA").unwrap_err(),
         Error::Card(CardError::Prefix)
     );
     assert!(matches!(
@@ -607,6 +607,58 @@ fn card_text_is_canonical_and_checksummed() {
         ShareCard::from_text(&format!("{text}U")).unwrap_err(),
         Error::Card(CardError::Character { .. })
     ));
+}
+
+#[test]
+fn card_text_separators_are_ascii_whitespace_and_hyphens_only() {
+    use quorumkey::vault::CardError;
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 111);
+    let card = &enrolled.cards[0];
+    let text = card.to_secret_text().to_string();
+    let body = &text["QK2-".len()..];
+    // Every ASCII whitespace `u8::is_ascii_whitespace` accepts, in place of the hyphens.
+    for separator in [" ", "\t", "\n", "\r", "\x0c", "\r\n", " - "] {
+        let spaced = format!("QK2-{}", body.replace('-', separator));
+        assert_eq!(
+            ShareCard::from_text(&spaced).unwrap(),
+            *card,
+            "{separator:?}"
+        );
+    }
+    // Unicode spaces (and the ASCII vertical tab, which `char::is_whitespace` accepts but
+    // `u8::is_ascii_whitespace` does not) are not separators: the first one is refused
+    // where it stands, counted among the significant characters before it.
+    for separator in [
+        '\u{a0}', '\u{2003}', '\u{2009}', '\u{202f}', '\u{3000}', '\u{85}', '\u{2028}', '\u{b}',
+    ] {
+        let spaced = format!("QK2-{}", body.replace('-', &separator.to_string()));
+        assert_eq!(
+            ShareCard::from_text(&spaced).unwrap_err(),
+            Error::Card(CardError::Character { position: 4 }),
+            "{separator:?}"
+        );
+        // Before the prefix it is no whitespace either.
+        assert_eq!(
+            ShareCard::from_text(&format!("{separator}{text}")).unwrap_err(),
+            Error::Card(CardError::Prefix),
+            "{separator:?}"
+        );
+    }
+    // Round trips are unchanged, for many share values: text -> card -> the same text.
+    let bytes = card.to_secret_bytes();
+    let mut r = rng(112);
+    for _ in 0..64 {
+        let mut b = bytes.to_vec();
+        rand_core::Rng::fill_bytes(&mut r, &mut b[57..]);
+        b[57] &= 0x7f; // below the group order
+        let card = ShareCard::from_bytes(&b).unwrap();
+        let text = card.to_secret_text();
+        let again = ShareCard::from_text(&text).unwrap();
+        assert_eq!(again, card);
+        assert_eq!(*again.to_secret_text(), *text);
+        assert_eq!(ShareCard::from_text(&text.to_lowercase()).unwrap(), card);
+    }
 }
 
 #[test]

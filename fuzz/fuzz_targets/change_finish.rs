@@ -1,5 +1,5 @@
 //! The other client-side consumers of a key server's answer — re-seal, gated-unit seal and
-//! re-deal (an enrollment) — each pending from a fixed RNG state, fed arbitrary bytes as
+//! refresh (an enrollment) — each pending from a fixed RNG state, fed arbitrary bytes as
 //! the `GateResponse` (the first byte picks the flow). `finish` never panics and never
 //! succeeds: an arbitrary response cannot carry a valid proof for these blinded elements.
 #![no_main]
@@ -8,8 +8,7 @@
 mod fixture;
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::gate::{GateMode, GateResponse, ServerPin};
-use quorumkey::oprf::Mode;
+use quorumkey::gate::{GateMode, GateResponse, Purpose};
 use quorumkey::vault::KeyServerSetup;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,24 +19,19 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let f = fixture::fixture();
-    let pin = ServerPin {
-        key_version: 1,
-        public_key: f
-            .server
-            .public_key(fixture::USER, 1, Mode::Voprf)
-            .expect("public key"),
-    };
+    // Changes move forward: to key version 2, newer than the capsule's version 1.
     let setup = KeyServerSetup {
         holder: 2.try_into().expect("holder"),
-        pin: pin.clone(),
+        pin: fixture::pin(f, 2, Purpose::Capsule),
         mode: GateMode::Voprf,
     };
     let mut rng = fixture::rng(31);
     match which % 3 {
         0 => {
+            let capsule = f.capsules.first().expect("capsule");
             let (reseal, _) = f
                 .vault
-                .reseal(&f.header, &setup, None, &mut rng)
+                .reseal(&f.header, capsule, &setup, None, &mut rng)
                 .expect("reseal starts");
             assert!(
                 reseal.finish(&response, &mut rng).is_err(),
@@ -47,7 +41,14 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             let (seal, _) = f
                 .vault
-                .seal_gated_unit(b"u", b"p", fixture::KEY_ID, pin, GateMode::Voprf, &mut rng)
+                .seal_gated_unit(
+                    b"u",
+                    b"p",
+                    fixture::KEY_ID,
+                    fixture::pin(f, 2, Purpose::UnitGate),
+                    GateMode::Voprf,
+                    &mut rng,
+                )
                 .expect("gated seal starts");
             assert!(
                 seal.finish(&f.vault, &response, &mut rng).is_err(),
@@ -55,19 +56,20 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         _ => {
-            let (redeal, _) = f
+            let (refresh, _) = f
                 .vault
-                .redeal(
+                .refresh(
                     &f.header,
+                    &f.capsules,
                     f.header.policy().clone(),
                     std::slice::from_ref(&setup),
                     None,
                     &mut rng,
                 )
-                .expect("re-deal starts");
+                .expect("refresh starts");
             assert!(
-                redeal.finish(&[response], &mut rng).is_err(),
-                "forged re-deal"
+                refresh.finish(&[response], &mut rng).is_err(),
+                "forged refresh"
             );
         }
     }

@@ -1,31 +1,97 @@
-//! Arbitrary bytes as a request to `KeyServer::evaluate`: never panics; an accepted request
-//! yields a response for the same key version and element count, whose bytes round-trip,
-//! and an audit event that describes the request.
+//! Arbitrary bytes as the body of `POST /v1/evaluate` (`Operation::Evaluate`) against the
+//! fixture's user record: never panics. An accepted request yields a response with the
+//! request's purpose, key version and element count, whose bytes round-trip, and an audit
+//! event that describes the request. A password-capsule request counts exactly one guess
+//! in a record update one revision up, and its response is released only against that
+//! stored update; any other purpose changes nothing.
 #![no_main]
 
 #[path = "common/fixture.rs"]
 mod fixture;
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::gate::{GateRequest, GateResponse};
-use quorumkey::keyserver::KeyServer;
-
-const ACTIVE: &[u32] = &[1, 2, 0xffff_ffff];
+use quorumkey::Error;
+use quorumkey::gate::{GateRequest, GateResponse, Purpose};
+use quorumkey::keyserver::{AuditAction, GuardStatus, Operation};
 
 fuzz_target!(|data: &[u8]| {
-    // The server is cheap to build: a seed, no precomputation.
-    let server = KeyServer::new([0x5e; 32]);
-    let mut rng = fixture::rng(11);
-    let Ok((response, event)) = server.evaluate(fixture::USER, ACTIVE, data, &mut rng) else {
+    let f = fixture::fixture();
+    let handle = || {
+        f.server.handle(
+            fixture::USER,
+            Some(&f.record),
+            Operation::Evaluate(data),
+            &mut fixture::rng(11),
+        )
+    };
+    let Ok(outcome) = handle() else {
         return;
     };
     let request = GateRequest::from_bytes(data).expect("an evaluated request decodes");
+    let password = request.purpose() == Purpose::PasswordCapsule;
+    let update = outcome.record_update().cloned();
+    assert_eq!(
+        update.is_some(),
+        password,
+        "only a guess changes the record"
+    );
+    let guesses_remaining = update.as_ref().map(|update| {
+        assert_eq!(update.revision(), f.record.revision() + 1);
+        let GuardStatus::Active {
+            max_guesses,
+            guesses_remaining,
+        } = f.record.guard_status()
+        else {
+            panic!("the fixture's guard is live");
+        };
+        let left = guesses_remaining - 1;
+        let expected = if left == 0 {
+            GuardStatus::Burned { max_guesses }
+        } else {
+            GuardStatus::Active {
+                max_guesses,
+                guesses_remaining: left,
+            }
+        };
+        assert_eq!(update.guard_status(), expected, "exactly one guess counted");
+        // The same outcome, released against the record as it was: withheld.
+        let again = handle().expect("the same request is evaluated again");
+        assert_eq!(
+            again.release(Some(&f.record)).err(),
+            Some(Error::RecordNotStored)
+        );
+        left
+    });
+    let released = outcome
+        .release(update.as_ref())
+        .expect("released against the stored update");
+    let response = GateResponse::from_bytes(&released.body).expect("the response decodes");
+    assert_eq!(response.to_bytes(), released.body);
+    assert_eq!(response.purpose(), request.purpose());
     assert_eq!(response.key_version(), request.key_version());
-    assert_eq!(event.key_version, request.key_version());
-    assert_eq!(event.mode, request.mode().mode());
-    assert_eq!(event.element_count, request.evaluation_request().len());
-    assert_eq!(response.evaluation_response().len(), event.element_count);
+    assert_eq!(response.guesses_remaining(), guesses_remaining);
+    assert_eq!(
+        response.evaluation_response().len(),
+        request.evaluation_request().len()
+    );
+    let event = released.audit.expect("an evaluation is audited");
     assert_eq!(event.user_id, fixture::USER);
-    let bytes = response.to_bytes();
-    assert_eq!(GateResponse::from_bytes(&bytes).ok(), Some(response));
+    let AuditAction::Evaluated {
+        purpose,
+        key_version,
+        mode,
+        info,
+        element_count,
+        guesses_remaining: event_guesses,
+        ..
+    } = event.action
+    else {
+        panic!("an evaluation is audited as one");
+    };
+    assert_eq!(purpose, request.purpose());
+    assert_eq!(key_version, request.key_version());
+    assert_eq!(mode, request.mode().mode());
+    assert_eq!(info.as_deref(), request.mode().info());
+    assert_eq!(element_count, request.evaluation_request().len());
+    assert_eq!(event_guesses, guesses_remaining);
 });

@@ -60,9 +60,9 @@ fuzz_target!(|data: &[u8]| {
     let verified = PoprfClient::finalize_batch(poprf, &inputs, INFO, &resp);
     assert!(verified.is_err(), "arbitrary POPRF response verified");
     // Single-element finalize with the first element and proof, if any.
-    if let (Some(e), Some(p)) = (resp.elements().first(), resp.proof()) {
-        if let Ok((s, _)) = VoprfClient::deterministic_blind(b"x", &BLIND) {
-            assert!(s.finalize(b"x", e, p, &pk).is_err());
-        }
+    if let (Some(e), Some(p)) = (resp.elements().first(), resp.proof())
+        && let Ok((s, _)) = VoprfClient::deterministic_blind(b"x", &BLIND)
+    {
+        assert!(s.finalize(b"x", e, p, &pk).is_err());
     }
 });

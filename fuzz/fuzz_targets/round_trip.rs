@@ -5,6 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use quorumkey::gate::{GateRequest, GateResponse};
+use quorumkey::keyserver::{KeySet, PasswordSetup, TagChange, UnlockProof, UserRecord};
 use quorumkey::oprf::{EvaluationRequest, EvaluationResponse};
 use quorumkey::policy::Policy;
 use quorumkey::sharing::{Commitments, Share};
@@ -28,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, bytes)) = data.split_first() else {
         return;
     };
-    match which % 13 {
+    match which % 18 {
         0 => check!(Policy, bytes, to_bytes),
         1 => check!(Commitments, bytes, to_bytes),
         2 => check!(Share, bytes, to_secret_bytes),
@@ -41,6 +42,11 @@ fuzz_target!(|data: &[u8]| {
         9 => check!(GateResponse, bytes, to_bytes),
         10 => check!(EvaluationRequest, bytes, to_bytes),
         11 => check!(EvaluationResponse, bytes, to_bytes),
-        _ => check!(RecoveryKit, bytes, to_bytes),
+        12 => check!(RecoveryKit, bytes, to_bytes),
+        13 => check!(KeySet, bytes, to_bytes),
+        14 => check!(PasswordSetup, bytes, to_bytes),
+        15 => check!(UnlockProof, bytes, to_secret_bytes),
+        16 => check!(TagChange, bytes, to_secret_bytes),
+        _ => check!(UserRecord, bytes, to_secret_bytes),
     }
 });

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let responses: Vec<_> = requests
         .iter()
-        .map(|q| fixture::answer(&f.server, q, &mut rng))
+        .map(|q| fixture::answer(f, q, &mut rng))
         .collect();
     if let Ok(results) = read.finish(&f.vault, &responses) {
         assert_eq!(results.len(), 1);

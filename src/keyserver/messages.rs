@@ -56,7 +56,7 @@ impl KeyVersion {
 /// Clients pin keys from a key set obtained over an authenticated channel (TLS to the key
 /// server, or the app's own API), never from an evaluation response.
 ///
-/// Encoding: `QK 02 08 ‖ u8 count (1..=8) ‖ count × (u32 version ‖ u8 current (00|01) ‖ u8 n
+/// Encoding: `QK 02 08 ‖ u8 suite ‖ u8 count (1..=8) ‖ count × (u32 version ‖ u8 current (00|01) ‖ u8 n
 /// ‖ n × (u8 purpose ‖ u8 mode ‖ 33 pkS)) ‖ u8 guard (00 off | 01 active | 02 burned) ‖
 /// [u8 max_guesses ‖ u8 guesses_remaining]`; versions strictly ascending, keys strictly
 /// ascending by (purpose, mode).
@@ -119,6 +119,7 @@ impl KeySet {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 + self.versions.len() * (7 + 6 * (2 + ELEMENT_LEN)));
         codec::put_prefix(&mut out, ObjectType::KeySet);
+        out.push(codec::SUITE_P256_SHA256);
         out.push(u8::try_from(self.versions.len()).unwrap_or(u8::MAX));
         for v in &self.versions {
             out.extend_from_slice(&v.version.to_be_bytes());
@@ -151,15 +152,15 @@ impl KeySet {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         codec::read_prefix(r, ObjectType::KeySet)?;
+        codec::read_suite(r)?;
         let count = usize::from(r.u8("version count")?);
         codec::check_len("version count", count, MAX_KEY_VERSIONS)?;
         let mut versions: Vec<KeyVersion> = Vec::with_capacity(count);
         for _ in 0..count {
             let version = r.u32("key version")?;
             if versions.last().is_some_and(|v| v.version >= version) {
-                return Err(DecodeError::UnknownValue {
-                    field: "key version order",
-                    value: 0,
+                return Err(DecodeError::NotAscending {
+                    field: "key version",
                 });
             }
             let current = r.flag("current generation")?;
@@ -182,10 +183,7 @@ impl KeySet {
                     .last()
                     .is_some_and(|(p, m, _)| (*p, m.to_byte()) >= (purpose, mode.to_byte()))
                 {
-                    return Err(DecodeError::UnknownValue {
-                        field: "key order",
-                        value: purpose.to_byte(),
-                    });
+                    return Err(DecodeError::NotAscending { field: "key" });
                 }
                 let key = crate::vault::read_public_key(r, "public key")?;
                 keys.push((purpose, mode, key));
@@ -295,7 +293,7 @@ impl PasswordSetup {
         if max_guesses == 0 {
             return Err(Error::MaxGuesses {
                 requested: 0,
-                limit: super::DEFAULT_MAX_GUESSES,
+                limit: u8::MAX,
             });
         }
         Ok(Self {

@@ -332,9 +332,8 @@ impl UserRecord {
         for _ in 0..count {
             let version = r.u32("key version")?;
             if keys.last().is_some_and(|k| k.version >= version) {
-                return Err(DecodeError::UnknownValue {
-                    field: "key version order",
-                    value: 0,
+                return Err(DecodeError::NotAscending {
+                    field: "key version",
                 });
             }
             let generation = r.u32("generation")?;
@@ -353,8 +352,16 @@ impl UserRecord {
         }
         let guard = if r.flag("guard flag")? {
             let max_guesses = r.u8("max guesses")?;
+            if max_guesses == 0 {
+                return Err(DecodeError::OutOfRange {
+                    field: "max guesses",
+                    value: 0,
+                    min: 1,
+                    max: 255,
+                });
+            }
             let attempts = r.u8("attempts")?;
-            if max_guesses == 0 || attempts > max_guesses {
+            if attempts > max_guesses {
                 return Err(DecodeError::OutOfRange {
                     field: "attempts",
                     value: u32::from(attempts),

@@ -72,6 +72,17 @@ impl BlindState {
             .collect())
     }
 
+    /// A copy of this state, for moving a batch of states into client values: copying and
+    /// then dropping the originals (which zeroizes each blind where it lies) leaves no blind
+    /// in the freed buffer, as moving them out of a `Vec` would.
+    #[cfg(feature = "alloc")]
+    fn duplicate(&self) -> Self {
+        Self {
+            blind: self.blind,
+            blinded: self.blinded,
+        }
+    }
+
     #[cfg(feature = "danger")]
     fn fixed(mode: Mode, input: &[u8], blind: &[u8]) -> Result<Self, Error> {
         Self::new(mode, input, crate::group::decode_nonzero_scalar(blind)?)
@@ -125,8 +136,9 @@ fn unblind_batch<'a, I: AsRef<[u8]>>(
             .map(|(e, i)| e.0.point * i)
             .collect(),
     );
-    let affine: Vec<crate::group::AffinePoint> =
-        ProjectivePoint::batch_normalize(points.as_slice());
+    // The unblinded points are as secret as the outputs hashed from them.
+    let affine: Zeroizing<Vec<crate::group::AffinePoint>> =
+        Zeroizing::new(ProjectivePoint::batch_normalize(points.as_slice()));
     affine
         .iter()
         .zip(inputs)
@@ -291,10 +303,13 @@ impl VoprfClient {
     ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
         let states = BlindState::random_batch(Mode::Voprf, inputs, rng, || Ok(()))?;
         let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
-        Ok((
-            states.into_iter().map(|state| Self { state }).collect(),
-            blinded,
-        ))
+        let clients = states
+            .iter()
+            .map(|s| Self {
+                state: s.duplicate(),
+            })
+            .collect();
+        Ok((clients, blinded))
     }
 
     /// **DANGER: test vectors only.** `Blind` with a caller-chosen blind. Reusing a blind
@@ -441,9 +456,9 @@ impl PoprfClient {
         };
         let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
         let clients = states
-            .into_iter()
-            .map(|state| Self {
-                state,
+            .iter()
+            .map(|s| Self {
+                state: s.duplicate(),
                 info_scalar,
                 tweaked_key,
             })

@@ -33,9 +33,9 @@
 //!
 //! * `alloc` (default): batches and the wire messages. Without it the single-element
 //!   blind / evaluate / finalize calls remain.
-//! * `precomputed-tables` (implies `std`): p256's basepoint table makes `k·G` about three
-//!   times faster (proof nonce `r·G`, key generation, the POPRF tweak); worth enabling on
-//!   key servers. See `benches/oprf.rs` for measured effects.
+//! * `precomputed-tables` (on with `std`, which key servers should enable): p256's basepoint
+//!   table makes `k·G` about three times faster (proof nonce `r·G`, key generation, the POPRF
+//!   tweak). See `benches/oprf.rs` for measured effects.
 //! * `danger`: deterministic blinds and proof nonces for the RFC vectors. Never in
 //!   production.
 //!

@@ -3,7 +3,9 @@
 
 use alloc::vec::Vec;
 
+use p256::elliptic_curve::group::GroupEncoding;
 use p256::elliptic_curve::ops::LinearCombination;
+use p256::elliptic_curve::point::BatchNormalize;
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -12,7 +14,7 @@ use super::verify::{
     check_commitments, check_share_list, finish_combine, interpolate_at, verify_unchecked,
 };
 use super::{Error, HolderId, HolderSet, Secret, Share, Threshold};
-use crate::group::{self, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
+use crate::group::{self, AffinePoint, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
 
 /// The Feldman commitments `C_j = a_j·G` to the coefficients of the secret polynomial
 /// `f(x) = a_0 + a_1·x + … + a_{t-1}·x^{t-1}`, with `a_0 = s`.
@@ -20,25 +22,41 @@ use crate::group::{self, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
 /// Always exactly `t` points (`2 ≤ t ≤ 255`), none the identity. Public.
 ///
 /// Encoding: `t (1 byte) ‖ t × 33-byte SEC1 compressed points`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Commitments {
     threshold: Threshold,
     points: Vec<ProjectivePoint>,
+    /// The encoding `t ‖ C_0 ‖ … ‖ C_{t-1}`, kept beside the points: the bytes decoded
+    /// from, or the points normalized together once. Encoding (and the header digest over
+    /// it) then costs no field inversion per point.
+    encoded: Vec<u8>,
 }
+
+/// Equal points (the threshold is their number); the encodings follow from them.
+impl PartialEq for Commitments {
+    fn eq(&self, other: &Self) -> bool {
+        self.points == other.points
+    }
+}
+
+impl Eq for Commitments {}
 
 /// Public data: shows the threshold and each point in its 33-byte wire encoding (hex), not
 /// p256's internal projective coordinates.
 impl core::fmt::Debug for Commitments {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        struct Point<'a>(&'a ProjectivePoint);
+        struct Point<'a>(&'a [u8]);
         impl core::fmt::Debug for Point<'_> {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                group::write_hex(f, &group::encode_element(self.0))
+                group::write_hex(f, self.0)
             }
         }
         f.debug_struct("Commitments")
             .field("threshold", &self.threshold.get())
-            .field("points", &self.points.iter().map(Point).collect::<Vec<_>>())
+            .field(
+                "points",
+                &self.encoded_points().map(Point).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -50,10 +68,26 @@ impl Commitments {
     /// [`Error::IdentityCommitment`] if any point is the identity.
     pub fn from_points(points: &[ProjectivePoint]) -> Result<Self, Error> {
         let threshold = check_commitments(points)?;
+        // One batched normalization (a single field inversion) for all the encodings.
+        let affine: Vec<AffinePoint> = ProjectivePoint::batch_normalize(points);
+        let mut encoded = Vec::with_capacity(1 + ELEMENT_LEN * points.len());
+        encoded.push(threshold.get());
+        for point in &affine {
+            encoded.extend_from_slice(&point.to_bytes());
+        }
         Ok(Self {
             threshold,
             points: points.to_vec(),
+            encoded,
         })
+    }
+
+    /// The 33-byte encodings of `C_0..C_{t-1}`.
+    fn encoded_points(&self) -> core::slice::ChunksExact<'_, u8> {
+        self.encoded
+            .get(1..)
+            .unwrap_or_default()
+            .chunks_exact(ELEMENT_LEN)
     }
 
     /// The threshold `t`: the number of commitments, and of shares needed to combine.
@@ -74,23 +108,22 @@ impl Commitments {
 
     /// Length of the encoding: `1 + 33·t`.
     pub fn encoded_len(&self) -> usize {
-        1 + ELEMENT_LEN * self.points.len()
+        self.encoded.len()
     }
 
     /// Appends the encoding `t ‖ C_0 ‖ … ‖ C_{t-1}` to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.reserve(self.encoded_len());
-        out.push(self.threshold.get());
-        for point in &self.points {
-            out.extend_from_slice(&group::encode_element(point));
-        }
+        out.extend_from_slice(&self.encoded);
     }
 
     /// The encoding `t ‖ C_0 ‖ … ‖ C_{t-1}`.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.write_to(&mut out);
-        out
+        self.encoded.clone()
+    }
+
+    /// The encoding `t ‖ C_0 ‖ … ‖ C_{t-1}`, borrowed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.encoded
     }
 
     /// Decodes commitments strictly.
@@ -123,7 +156,13 @@ impl Commitments {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { threshold, points })
+        // Each point is decoded once, strictly (compressed, canonical, on the curve), so
+        // the input is the canonical encoding and is kept as such.
+        Ok(Self {
+            threshold,
+            points,
+            encoded: bytes.to_vec(),
+        })
     }
 
     /// Verifies one share: `value·G == Σ_j id^j·C_j`.

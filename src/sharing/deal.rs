@@ -55,20 +55,25 @@ pub fn deal<R: CryptoRng + ?Sized>(
 
     let mut coefficients: Zeroizing<Vec<Scalar>> =
         Zeroizing::new(Vec::with_capacity(threshold.count()));
-    let shares = loop {
+    // Sized once: a growing Vec would free copies of the shares it moved.
+    let mut shares: Vec<Share> = Vec::with_capacity(holders.len());
+    loop {
         coefficients.clear();
         coefficients.push(*secret.as_scalar());
         for _ in 1..threshold.count() {
             coefficients.push(group::random_nonzero_scalar(rng));
         }
-        let shares = holders
-            .iter()
-            .map(|&id| Share::new(id, evaluate(&coefficients, id)))
-            .collect::<Result<Vec<_>, _>>();
-        if let Ok(shares) = shares {
-            break shares;
+        shares.clear();
+        for &id in holders {
+            match Share::new(id, evaluate(&coefficients, id)) {
+                Ok(share) => shares.push(share),
+                Err(_) => break,
+            }
         }
-    };
+        if shares.len() == holders.len() {
+            break;
+        }
+    }
     let points: Vec<_> = coefficients.iter().map(group::mul_base).collect();
     let commitments = Commitments::from_points(&points)?;
     Ok((shares, commitments))

@@ -23,7 +23,7 @@ use crate::sharing::{HolderId, Share};
 /// A key-server holder's share sealed under a gate. Public: without the live key server
 /// (and the password, if the gate takes one) it is ciphertext.
 ///
-/// Key: `derive_key("quorumkey v1 capsule", oprf_output ‖ header_digest ‖ holder_id)`;
+/// Key: `derive_key("quorumkey v2 capsule", oprf_output ‖ header_digest ‖ holder_id)`;
 /// associated data: every byte of the encoding before the ciphertext. The pinned key
 /// (version and `pkS`) travels in the capsule, so a key rotation re-seals capsules without
 /// touching the header. See `spec/wire-format.md` §"Capsule".
@@ -367,9 +367,12 @@ pub(crate) fn read_public_key(
     field: &'static str,
 ) -> Result<PublicKey, DecodeError> {
     let bytes = r.take(crate::group::ELEMENT_LEN, field)?;
-    crate::group::decode_element(bytes).map_err(|error| DecodeError::Element { field, error })?;
-    PublicKey::from_bytes(bytes).map_err(|_| DecodeError::Element {
+    // One strict decode (`decode_element` inside), keeping its precise error.
+    PublicKey::from_bytes(bytes).map_err(|error| DecodeError::Element {
         field,
-        error: crate::group::EncodingError::InvalidElement,
+        error: match error {
+            crate::oprf::Error::Encoding(error) => error,
+            _ => crate::group::EncodingError::InvalidElement,
+        },
     })
 }

@@ -309,8 +309,17 @@ impl PendingEnrollment {
             capsules.push(capsule);
         }
         header.commitments().batch_verify(&shares, rng)?;
-        let mut device_shares = Vec::new();
-        let mut cards = Vec::new();
+        // Sized once: a pushed Vec that grows frees a block holding shares.
+        let count = |kind: fn(&HolderKind) -> bool| {
+            header
+                .policy()
+                .holders()
+                .iter()
+                .filter(|h| kind(h.kind()))
+                .count()
+        };
+        let mut device_shares = Vec::with_capacity(count(|k| matches!(k, HolderKind::Device)));
+        let mut cards = Vec::with_capacity(count(|k| matches!(k, HolderKind::Custodian)));
         for share in &shares {
             let holder = header
                 .policy()

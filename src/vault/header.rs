@@ -5,14 +5,14 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use crate::Error;
-use crate::codec::{self, DecodeError, ObjectType, Reader};
+use crate::codec::{self, ObjectType, Reader};
 use crate::kdf::{self, Digest};
 use crate::policy::Policy;
 use crate::sharing::Commitments;
 
 /// The only suite this version knows: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
-/// XChaCha20-Poly1305.
-pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = 0x01;
+/// XChaCha20-Poly1305 (the same byte as [`codec::SUITE_P256_SHA256`]).
+pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = codec::SUITE_P256_SHA256;
 /// Length of a vault id.
 pub const VAULT_ID_LEN: usize = 16;
 
@@ -55,21 +55,31 @@ impl VaultHeader {
         policy: Policy,
         commitments: Commitments,
     ) -> Result<Self, Error> {
+        let mut header = Self::unhashed(vault_id, epoch, policy, commitments)?;
+        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[&header.to_bytes()]);
+        Ok(header)
+    }
+
+    /// A header whose digest is still to be set; checks the commitment count.
+    fn unhashed(
+        vault_id: VaultId,
+        epoch: u32,
+        policy: Policy,
+        commitments: Commitments,
+    ) -> Result<Self, Error> {
         if commitments.threshold() != policy.threshold() {
             return Err(Error::CommitmentCount {
                 expected: policy.threshold().get(),
                 found: commitments.threshold().get(),
             });
         }
-        let mut header = Self {
+        Ok(Self {
             vault_id,
             epoch,
             policy,
             commitments,
             digest: [0; 32],
-        };
-        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[&header.to_bytes()]);
-        Ok(header)
+        })
     }
 
     /// The vault's id.
@@ -92,20 +102,20 @@ impl VaultHeader {
         &self.commitments
     }
 
-    /// `derive_key("quorumkey v1 header", encoding)`: what capsules and share cards bind.
+    /// `derive_key("quorumkey v2 header", encoding)`: what capsules and share cards bind.
     pub fn digest(&self) -> &Digest {
         &self.digest
     }
 
     /// The canonical encoding (`spec/wire-format.md` §"Vault header").
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(64 + self.commitments.encoded_len());
         codec::put_prefix(&mut out, ObjectType::Header);
         out.push(SUITE_P256_SHA256_BLAKE3_XCHACHA);
         out.extend_from_slice(&self.vault_id.0);
         out.extend_from_slice(&self.epoch.to_be_bytes());
         self.policy.write_to(&mut out);
-        out.extend_from_slice(&self.commitments.to_bytes());
+        self.commitments.write_to(&mut out);
         out
     }
 
@@ -113,15 +123,17 @@ impl VaultHeader {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::Header).map_err(Error::header)?;
-        let suite = r.u8("suite").map_err(Error::header)?;
-        if suite != SUITE_P256_SHA256_BLAKE3_XCHACHA {
-            return Err(Error::header(DecodeError::UnknownSuite(suite)));
-        }
+        codec::read_suite(&mut r).map_err(Error::header)?;
         let vault_id = VaultId(r.array("vault id").map_err(Error::header)?);
         let epoch = r.u32("epoch").map_err(Error::header)?;
         let policy = Policy::read(&mut r).map_err(Error::PolicyDecode)?;
         let commitments = Commitments::from_bytes(r.rest()).map_err(Error::Sharing)?;
         r.finish().map_err(Error::header)?;
-        Self::new(vault_id, epoch, policy, commitments)
+        let mut header = Self::unhashed(vault_id, epoch, policy, commitments)?;
+        // Every field was decoded strictly, so `bytes` is the canonical encoding: the
+        // digest is taken over the input as received instead of a re-encoding.
+        header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[bytes]);
+        debug_assert!(header.to_bytes() == bytes, "a header decoder is not strict");
+        Ok(header)
     }
 }

@@ -119,10 +119,7 @@ impl UnitIndex {
         for _ in 0..count {
             let id: Short<MAX_UNIT_ID_LEN> = r.short("unit id")?;
             if previous.as_ref().is_some_and(|p| p >= &id) {
-                return Err(DecodeError::UnknownValue {
-                    field: "unit id order",
-                    value: 0,
-                });
+                return Err(DecodeError::NotAscending { field: "unit id" });
             }
             let version = r.u32("unit version")?;
             if version == 0 {

@@ -15,7 +15,7 @@ pub const MAX_KIT_CAPSULES: usize = 255;
 /// A vault header and copies of its capsules. Public: it opens nothing on its own; with
 /// enough share cards (and the key servers' help for the capsules) it rebuilds the vault.
 ///
-/// Encoding: `QK 01 07 ‖ u32 header length ‖ header ‖ u8 capsule count ‖ count × (u16
+/// Encoding: `QK 02 07 ‖ u32 header length ‖ header ‖ u8 capsule count ‖ count × (u16
 /// length ‖ capsule)`. See `spec/wire-format.md` §"Recovery kit".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecoveryKit {

@@ -45,7 +45,7 @@ use crate::keyserver::{TagChange, UnlockProof, UnlockTag};
 use crate::policy::Policy;
 use crate::sharing::{Secret, Share};
 
-/// The vault's root key `R = derive_key("quorumkey v1 root", s ‖ vault_id)`.
+/// The vault's root key `R = derive_key("quorumkey v2 root", s ‖ vault_id)`.
 ///
 /// Independent of the epoch: re-dealing the shares never re-encrypts data.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -174,7 +174,7 @@ impl UnlockedVault {
         let version = previous
             .version()
             .checked_add(1)
-            .ok_or(Error::UnitTooLarge { length: 0 })?;
+            .ok_or(Error::UnitVersionExhausted)?;
         SealedUnit::seal(
             &self.root,
             self.vault_id,

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::header::{VAULT_ID_LEN, VaultHeader, VaultId};
@@ -152,11 +152,14 @@ pub(crate) fn check_binding(
 
 /// A custodian's share in a form for paper or a QR code.
 ///
-/// Text form: `QK1-` then the share's bytes followed by a 4-byte checksum
+/// Text form: `QK2-` then the share's bytes followed by a 4-byte checksum
 /// (`derive_key("quorumkey v1 card checksum", bytes)[..4]`), in Crockford base32
-/// (`0-9 A-Z` without `I L O U`), in groups of four separated by `-`. Parsing ignores case,
-/// spaces, line breaks and hyphens, reads `I`/`L` as `1` and `O` as `0`, and rejects a wrong
-/// checksum with [`CardError::Checksum`]. See `spec/wire-format.md` §"Share card".
+/// (`0-9 A-Z` without `I L O U`), in groups of four separated by `-`. Parsing ignores ASCII
+/// case, ASCII whitespace (space, tab, line feed, form feed, carriage return) and hyphens,
+/// reads `I`/`L` as `1` and `O` as `0`, refuses any other character (non-ASCII spaces
+/// included) with [`CardError::Character`] and a wrong checksum with [`CardError::Checksum`].
+/// Characters are decoded and encoded in constant time. See `spec/wire-format.md`
+/// §"Share card".
 #[derive(Clone, PartialEq, Eq)]
 pub struct ShareCard(VaultShare);
 
@@ -167,15 +170,14 @@ impl core::fmt::Debug for ShareCard {
 }
 
 /// The prefix of a share card's text form.
-pub const CARD_TEXT_PREFIX: &str = "QK1-";
+pub const CARD_TEXT_PREFIX: &str = "QK2-";
 const CHECKSUM_LEN: usize = 4;
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// Why a share card's text could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CardError {
-    /// The text does not start with `QK1-`.
+    /// The text does not start with `QK2-`.
     Prefix,
     /// A character outside the Crockford base32 alphabet, at this position of the payload.
     Character {
@@ -264,8 +266,7 @@ impl ShareCard {
             if written > 0 && written.is_multiple_of(4) {
                 text.push('-');
             }
-            let c = ALPHABET.get(index as usize & 31).copied().unwrap_or(b'0');
-            text.push(char::from(c));
+            text.push(char::from(encode_char(index)));
             written += 1;
         };
         for &byte in payload.iter() {
@@ -285,7 +286,7 @@ impl ShareCard {
 
     /// Parses a card's text form.
     pub fn from_text(text: &str) -> Result<Self, Error> {
-        let text = text.trim_start();
+        let text = text.trim_ascii_start();
         let rest = text
             .get(..CARD_TEXT_PREFIX.len())
             .filter(|p| p.eq_ignore_ascii_case(CARD_TEXT_PREFIX))
@@ -296,12 +297,19 @@ impl ShareCard {
         let mut bits = 0u32;
         let mut chars = 0usize;
         let mut out = 0usize;
-        for c in rest.chars() {
-            if c.is_whitespace() || c == '-' {
+        // Byte by byte: every separator and alphabet character is ASCII, and the first byte
+        // of any other character (a UTF-8 lead byte is >= 0x80) is refused where it stands.
+        for byte in rest.bytes() {
+            // Branches on whether a character is a separator or invalid reveal the text's
+            // layout and the position of a typo, never the value of a valid character.
+            if bool::from(is_separator(byte)) {
                 continue;
             }
-            let value =
-                decode_char(c).ok_or(Error::Card(CardError::Character { position: chars }))?;
+            let (value, valid) = decode_char(byte);
+            if !bool::from(valid) {
+                acc.zeroize();
+                return Err(Error::Card(CardError::Character { position: chars }));
+            }
             chars += 1;
             acc = (acc << 5) | value;
             bits += 5;
@@ -333,15 +341,150 @@ impl ShareCard {
     }
 }
 
-fn decode_char(c: char) -> Option<u32> {
-    let c = match c.to_ascii_uppercase() {
-        'O' => '0',
-        'I' | 'L' => '1',
-        c => c,
-    };
-    let byte = u8::try_from(c).ok()?;
-    ALPHABET
-        .iter()
-        .position(|&a| a == byte)
-        .and_then(|p| u32::try_from(p).ok())
+// Character coding in constant time: the characters are the secret, so there is no table
+// indexed by a character's value and no search that stops at it. Each range of the alphabet
+// `0123456789ABCDEFGHJKMNPQRSTVWXYZ` becomes an all-ones or all-zeros mask from
+// branch-free comparisons, and the masks select the result.
+
+/// All ones if `lo <= x <= hi`, else zero (`x`, `lo`, `hi` in `0..=255`).
+fn in_range(x: u32, lo: u8, hi: u8) -> u32 {
+    let (x, lo, hi) = (x as i32, i32::from(lo), i32::from(hi));
+    // Both differences are negative exactly when x is in range; the sign bit spreads.
+    (((lo - 1 - x) & (x - hi - 1)) >> 31) as u32
+}
+
+/// All ones if `x > k`, else zero (`x`, `k` in `0..=255`).
+fn greater(x: u32, k: u8) -> u32 {
+    ((i32::from(k) - x as i32) >> 31) as u32
+}
+
+/// Whether `byte` separates card characters: what [`u8::is_ascii_whitespace`] accepts
+/// (space, `\t`, `\n`, form feed, `\r`) or `-`.
+fn is_separator(byte: u8) -> Choice {
+    let x = u32::from(byte);
+    let mask = in_range(x, b'\t', b'\n')
+        | in_range(x, 0x0c, b'\r')
+        | in_range(x, b' ', b' ')
+        | in_range(x, b'-', b'-');
+    Choice::from((mask & 1) as u8)
+}
+
+/// The 5-bit value of a card character, and whether it is one: ASCII case is ignored, `O`
+/// reads as `0`, `I` and `L` as `1`; `U` and everything else is invalid (value 0).
+fn decode_char(byte: u8) -> (u32, Choice) {
+    let x = u32::from(byte);
+    // Upper case: clear bit 5 of a lower-case letter.
+    let x = x ^ (in_range(x, b'a', b'z') & 0x20);
+    let digit = in_range(x, b'0', b'9');
+    let a_h = in_range(x, b'A', b'H');
+    let j_k = in_range(x, b'J', b'K');
+    let m_n = in_range(x, b'M', b'N');
+    let p_t = in_range(x, b'P', b'T');
+    let v_z = in_range(x, b'V', b'Z');
+    let one = in_range(x, b'I', b'I') | in_range(x, b'L', b'L');
+    let zero = in_range(x, b'O', b'O');
+    let value = (digit & x.wrapping_sub(u32::from(b'0')))
+        | (a_h & x.wrapping_sub(u32::from(b'A') - 10))
+        | (j_k & x.wrapping_sub(u32::from(b'J') - 18))
+        | (m_n & x.wrapping_sub(u32::from(b'M') - 20))
+        | (p_t & x.wrapping_sub(u32::from(b'P') - 22))
+        | (v_z & x.wrapping_sub(u32::from(b'V') - 27))
+        | (one & 1);
+    let valid = digit | a_h | j_k | m_n | p_t | v_z | one | zero;
+    (value, Choice::from((valid & 1) as u8))
+}
+
+/// The card character of a 5-bit value (only the low 5 bits of `index` are used).
+fn encode_char(index: u32) -> u8 {
+    let x = index & 31;
+    // '0' + x, then skip the gaps: ':'..'@' (7 characters) after 9, 'I' after H, 'L' after
+    // K, 'O' after N, 'U' after T.
+    let c = x
+        + u32::from(b'0')
+        + (greater(x, 9) & 7)
+        + (greater(x, 17) & 1)
+        + (greater(x, 19) & 1)
+        + (greater(x, 21) & 1)
+        + (greater(x, 26) & 1);
+    c as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table the constant-time coding replaced: the reference it must agree with.
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// The former `decode_char`: a search of the table.
+    fn decode_by_table(c: char) -> Option<u32> {
+        let c = match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        let byte = u8::try_from(c).ok()?;
+        ALPHABET
+            .iter()
+            .position(|&a| a == byte)
+            .and_then(|p| u32::try_from(p).ok())
+    }
+
+    fn decode(byte: u8) -> Option<u32> {
+        let (value, valid) = decode_char(byte);
+        if bool::from(valid) {
+            Some(value)
+        } else {
+            assert_eq!(value, 0, "byte {byte:#04x}");
+            None
+        }
+    }
+
+    #[test]
+    fn decoding_agrees_with_the_table_for_every_byte() {
+        for byte in 0..=u8::MAX {
+            assert_eq!(
+                decode(byte),
+                decode_by_table(char::from(byte)),
+                "byte {byte:#04x}"
+            );
+        }
+        // Every alphabet character and its lower case, and the look-alikes.
+        for (index, &c) in (0u32..).zip(ALPHABET.iter()) {
+            assert_eq!(decode(c), Some(index));
+            assert_eq!(decode(c.to_ascii_lowercase()), Some(index));
+        }
+        for (c, value) in [
+            (b'O', 0),
+            (b'o', 0),
+            (b'I', 1),
+            (b'i', 1),
+            (b'L', 1),
+            (b'l', 1),
+        ] {
+            assert_eq!(decode(c), Some(value));
+        }
+        assert_eq!(decode(b'U'), None);
+        assert_eq!(decode(b'u'), None);
+    }
+
+    #[test]
+    fn encoding_agrees_with_the_table() {
+        for (index, &c) in (0u32..).zip(ALPHABET.iter()) {
+            assert_eq!(encode_char(index), c);
+            // Only the low 5 bits count.
+            assert_eq!(encode_char(index | 0xffff_ffe0), c);
+        }
+    }
+
+    #[test]
+    fn separators_are_ascii_whitespace_and_hyphen() {
+        for byte in 0..=u8::MAX {
+            assert_eq!(
+                bool::from(is_separator(byte)),
+                byte.is_ascii_whitespace() || byte == b'-',
+                "byte {byte:#04x}"
+            );
+        }
+    }
 }

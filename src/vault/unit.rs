@@ -90,7 +90,7 @@ impl UnitGate {
 
 /// A sealed unit of user data. Public: safe to store anywhere.
 ///
-/// Key: `derive_key("quorumkey v1 unit", R ‖ len(unit_id) ‖ unit_id [‖ gate_output])`;
+/// Key: `derive_key("quorumkey v2 unit", R ‖ len(unit_id) ‖ unit_id [‖ gate_output])`;
 /// associated data: every byte of the encoding before the ciphertext. See
 /// `spec/wire-format.md` §"Sealed unit".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -474,10 +474,12 @@ fn finish_groups(
             Some(response) => pending.finish(response).map_err(|_| Error::UnitGateProof),
         };
         match results {
+            // Cloned, not moved: the outputs left in `results` zeroize as it drops, so no
+            // freed block keeps their bytes.
             Ok(results) => {
-                for (&i, output) in members.iter().zip(results) {
+                for (&i, output) in members.iter().zip(results.iter()) {
                     if let Some(slot) = outputs.get_mut(i) {
-                        *slot = Ok(Some(output));
+                        *slot = Ok(Some(output.clone()));
                     }
                 }
             }
@@ -546,8 +548,10 @@ impl UnitRead {
         Ok(self
             .units
             .iter()
-            .zip(outputs)
-            .map(|(unit, output)| unit.open(vault.root(), vault.vault_id(), output?.as_ref()))
+            .zip(outputs.iter())
+            .map(|(unit, output)| {
+                unit.open(vault.root(), vault.vault_id(), output.clone()?.as_ref())
+            })
             .collect())
     }
 }
@@ -703,30 +707,36 @@ impl UnitMigration {
         let mut out = Vec::with_capacity(count);
         for (((unit, new_gate), read), sealed) in self
             .units
-            .into_iter()
-            .zip(self.new_gates)
-            .zip(read)
-            .zip(sealed)
+            .iter()
+            .zip(&self.new_gates)
+            .zip(read.iter())
+            .zip(sealed.iter())
         {
-            let read = read?;
-            let plaintext = unit.open(old_root, old_id, read.as_ref())?;
-            let version = unit.version.checked_add(1).ok_or(Error::UnitOpen)?;
-            let gate = match (new_gate, sealed?, unit.gate, read) {
-                (Some(gate), Some(output), _, _) => Some((gate, output)),
-                (None, None, Some(gate), Some(output)) => Some((gate, output)),
+            // By reference: every output stays in `read` and `sealed`, which zeroize them
+            // as they drop.
+            let read = read.as_ref().map_err(|e| *e)?.as_ref();
+            let sealed = sealed.as_ref().map_err(|e| *e)?.as_ref();
+            let plaintext = unit.open(old_root, old_id, read)?;
+            let version = unit
+                .version
+                .checked_add(1)
+                .ok_or(Error::UnitVersionExhausted)?;
+            let gate = match (new_gate, sealed, &unit.gate, read) {
+                (Some(gate), Some(output), _, _) => Some((gate.clone(), output)),
+                (None, None, Some(gate), Some(output)) => Some((gate.clone(), output)),
                 (None, None, None, None) => None,
                 _ => return Err(Error::UnitGate),
             };
+            let output = gate.as_ref().map(|(_, o)| *o);
             let fresh = SealedUnit::seal(
                 new.root(),
                 new.vault_id(),
                 unit.unit_id.as_bytes(),
                 version,
-                gate.as_ref().map(|(g, o)| (g.clone(), o)),
+                gate,
                 &plaintext,
                 rng,
             )?;
-            let output = gate.as_ref().map(|(_, o)| o);
             if fresh.open(new.root(), new.vault_id(), output)? != plaintext {
                 return Err(Error::UnitOpen);
             }

@@ -1,55 +1,99 @@
-//! A fixed, deterministic world shared by the stateful targets: one key server, a 2-of-3
-//! vault {device, key server, custodian} enrolled in VOPRF mode, an ungated and a gated
-//! unit, and the genuine unlock exchange. Built once per process (seeded ChaCha20).
+//! A fixed, deterministic world shared by the stateful targets: one key server with the
+//! user's record (key versions 1 and 2, password guard on with the vault's unlock tag), a
+//! 2-of-3 vault {device, key server, custodian} enrolled in VOPRF mode under version 1, an
+//! ungated and a gated unit, and the genuine unlock exchange. Built once per process
+//! (seeded ChaCha20).
+//!
+//! `tests/malformed.rs` includes this file too, to write the fuzz seeds from the same
+//! objects.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
 
-use quorumkey::gate::{GateMode, GateResponse, ServerPin, ServerRequest};
-use quorumkey::keyserver::KeyServer;
+use quorumkey::gate::{GateMode, GateResponse, Purpose, ServerPin, ServerRequest};
+use quorumkey::keyserver::{KeyServer, KeySet, Operation, UserRecord};
 use quorumkey::oprf::Mode;
 use quorumkey::policy::Policy;
 use quorumkey::vault::{
-    Capsule, Enrollment, KeyServerSetup, Unlock, UnlockedVault, VaultHeader, VaultShare,
+    Capsule, Enrollment, KeyServerSetup, ShareCard, Trust, Unlock, UnlockedVault, VaultHeader,
+    VaultShare,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 pub const USER: &[u8] = b"user-42";
 pub const KEY_ID: &str = "keys.example";
-pub const ACTIVE: &[u32] = &[1];
+/// The guard's limit in the fixture's record (small, so a fuzzer burns it in a few steps).
+pub const MAX_GUESSES: u8 = 3;
 
 pub struct Fixture {
     pub server: KeyServer,
+    /// The user's record as stored: versions 1 and 2, password guard on.
+    pub record: UserRecord,
+    /// The key set of `record`.
+    pub keys: KeySet,
     pub header: VaultHeader,
     pub device: VaultShare,
+    pub card: ShareCard,
     pub capsules: Vec<Capsule>,
     pub vault: UnlockedVault,
     /// The ungated unit's bytes and plaintext.
     pub unit: Vec<u8>,
-    /// The gated unit's bytes (VOPRF gate at the same server).
+    /// The gated unit's bytes (VOPRF gate at the same server, key version 1).
     pub gated_unit: Vec<u8>,
     pub plaintext: &'static [u8],
-    /// The RNG state the unlock starts from (the one of vector 0 in
-    /// spec/vectors/protocol.json, whose unlock response is then genuine here too).
+    /// The RNG state the unlock starts from.
     pub unlock_rng: ChaCha20Rng,
-    /// The genuine response to that unlock.
+    /// The genuine request and response of that unlock.
+    pub unlock_request: Vec<u8>,
     pub unlock_response: Vec<u8>,
+    /// Genuine bodies of the password operations: the setup that turned the guard on, the
+    /// vault's unlock proof, a tag change from the vault's tag to another vault's, and that
+    /// other vault's unlock proof (valid after the change).
+    pub password_setup: Vec<u8>,
+    pub unlock_proof: Vec<u8>,
+    pub tag_change: Vec<u8>,
+    pub other_unlock_proof: Vec<u8>,
 }
 
 pub fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
-pub fn answer(
+/// The key server's answer to `request` against `record`, the way a real server gives it:
+/// handle, store the update (here: only in this call), release.
+pub fn answer_with(
     server: &KeyServer,
-    request: &ServerRequest,
+    record: &UserRecord,
+    request: &[u8],
     rng: &mut ChaCha20Rng,
 ) -> Option<GateResponse> {
-    server
-        .evaluate(USER, ACTIVE, &request.request.to_bytes(), rng)
-        .ok()
-        .map(|(response, _)| response)
+    let outcome = server
+        .handle(USER, Some(record), Operation::Evaluate(request), rng)
+        .ok()?;
+    let stored = outcome.record_update().cloned();
+    let released = outcome.release(stored.as_ref()).ok()?;
+    GateResponse::from_bytes(&released.body).ok()
+}
+
+/// The fixture server's answer to a client request.
+pub fn answer(f: &Fixture, request: &ServerRequest, rng: &mut ChaCha20Rng) -> Option<GateResponse> {
+    answer_with(&f.server, &f.record, &request.request.to_bytes(), rng)
+}
+
+/// Runs a record-changing operation and returns the stored update.
+fn change(
+    server: &KeyServer,
+    record: Option<&UserRecord>,
+    operation: Operation<'_>,
+    rng: &mut ChaCha20Rng,
+) -> UserRecord {
+    let outcome = server
+        .handle(USER, record, operation, rng)
+        .expect("fixture operation");
+    let update = outcome.record_update().expect("an update").clone();
+    outcome.release(Some(&update)).expect("release");
+    update
 }
 
 /// A pending unlock of the fixture's vault (device share + the capsule), rebuilt from a
@@ -60,6 +104,7 @@ pub fn pending_unlock(f: &Fixture) -> (Unlock, Vec<ServerRequest>) {
         &f.header,
         std::slice::from_ref(&f.device),
         &f.capsules,
+        &Trust::new(),
         None,
         &mut r,
     )
@@ -71,34 +116,55 @@ pub fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(build)
 }
 
-/// The same steps, RNG and key server as vector 0 of spec/vectors/protocol.json
-/// (tests/protocol_vectors.rs), so its objects are valid seeds for the stateful targets.
+/// The pin of `purpose` in VOPRF mode at `version` of the fixture's key set.
+pub fn pin(f: &Fixture, version: u32, purpose: Purpose) -> ServerPin {
+    f.keys
+        .pin(version, purpose, Mode::Voprf)
+        .expect("the fixture's key set has the pin")
+}
+
 fn build() -> Fixture {
     let mut r = rng(1);
     let server = KeyServer::new([0x5e; 32]);
-    let pin = ServerPin {
-        key_version: 1,
-        public_key: server.public_key(USER, 1, Mode::Voprf).expect("public key"),
-    };
     let policy = Policy::builder(2)
         .device(1, "phone")
         .key_server(2, "key server", KEY_ID)
         .custodian(3, "recovery card")
         .build()
         .expect("policy");
-    let setup = [KeyServerSetup {
-        holder: 2.try_into().expect("holder"),
-        pin: pin.clone(),
-        mode: GateMode::Voprf,
-    }];
-    let (enrollment, requests) = Enrollment::start(policy, &setup, None, &mut r).expect("enroll");
+    // The record: version 1, then the password guard with the vault's tag (set up before
+    // any password evaluation, as an enrollment does).
+    let record = change(&server, None, Operation::AddKeyVersion, &mut r);
+    let enrollment = Enrollment::new(policy, &mut r).expect("deal");
+    let password_setup = enrollment
+        .password_setup(KEY_ID, MAX_GUESSES)
+        .expect("setup")
+        .to_bytes();
+    let record = change(
+        &server,
+        Some(&record),
+        Operation::SetPassword(&password_setup),
+        &mut r,
+    );
+    let keys = server.key_set(USER, &record).expect("key set");
+    let setup =
+        [
+            KeyServerSetup::newest(2.try_into().expect("holder"), &keys, GateMode::Voprf, false)
+                .expect("setup"),
+        ];
+    let (pending, requests) = enrollment
+        .request_gates(&setup, None, &mut r)
+        .expect("request gates");
     let responses: Vec<GateResponse> = requests
         .iter()
-        .map(|q| answer(&server, q, &mut r).expect("enroll answer"))
+        .map(|q| {
+            answer_with(&server, &record, &q.request.to_bytes(), &mut r).expect("enroll answer")
+        })
         .collect();
-    let enrolled = enrollment
-        .finish(&responses, &mut r)
-        .expect("enroll finish");
+    let enrolled = pending.finish(&responses, &mut r).expect("enroll finish");
+    // Version 2 on top: what a rotation adds, and what re-seals and refreshes move to.
+    let record = change(&server, Some(&record), Operation::AddKeyVersion, &mut r);
+    let keys = server.key_set(USER, &record).expect("key set");
     let plaintext: &'static [u8] = b"alice / hunter2";
     let unit = enrolled
         .vault
@@ -106,52 +172,82 @@ fn build() -> Fixture {
         .expect("seal")
         .to_bytes();
     let unlock_rng = r.clone();
-    // The gated unit from a separate RNG, so the unlock above stays that of vector 0.
+    // The gated unit and the tag change from separate RNGs, so the unlock above is fixed.
     let mut g = rng(2);
+    let unit_pin = keys
+        .pin(1, Purpose::UnitGate, Mode::Voprf)
+        .expect("unit-gate pin");
     let (seal, request) = enrolled
         .vault
         .seal_gated_unit(
             b"vendor:gated",
             plaintext,
             KEY_ID,
-            pin,
+            unit_pin,
             GateMode::Voprf,
             &mut g,
         )
         .expect("gated seal");
-    let response = answer(&server, &request, &mut g).expect("gate answer");
+    let response =
+        answer_with(&server, &record, &request.request.to_bytes(), &mut g).expect("gate answer");
     let gated_unit = seal
         .finish(&enrolled.vault, &response, &mut g)
         .expect("gated finish")
         .to_bytes();
+    let other = Enrollment::new(enrolled.header.policy().clone(), &mut rng(4)).expect("deal");
+    let tag_change = quorumkey::keyserver::TagChange::new(
+        enrolled.vault.unlock_tag(KEY_ID),
+        &other.unlock_tag(KEY_ID),
+    )
+    .to_secret_bytes()
+    .to_vec();
+    let unlock_proof = enrolled
+        .vault
+        .unlock_proof(KEY_ID)
+        .to_secret_bytes()
+        .to_vec();
+    let other_unlock_proof = quorumkey::keyserver::UnlockProof::new(other.unlock_tag(KEY_ID))
+        .to_secret_bytes()
+        .to_vec();
     let device = enrolled
         .device_shares
         .first()
         .expect("device share")
         .clone();
+    let card = enrolled.cards.first().expect("card").clone();
     let mut f = Fixture {
         server,
+        record,
+        keys,
         header: enrolled.header,
         device,
+        card,
         capsules: enrolled.capsules,
         vault: enrolled.vault,
         unit,
         gated_unit,
         plaintext,
         unlock_rng,
+        unlock_request: Vec::new(),
         unlock_response: Vec::new(),
+        password_setup,
+        unlock_proof,
+        tag_change,
+        other_unlock_proof,
     };
     let mut r = f.unlock_rng.clone();
     let (_, requests) = Unlock::start(
         &f.header,
         std::slice::from_ref(&f.device),
         &f.capsules,
+        &Trust::new(),
         None,
         &mut r,
     )
     .expect("unlock start");
     let request = requests.first().expect("one request");
-    f.unlock_response = answer(&f.server, request, &mut r)
+    f.unlock_request = request.request.to_bytes();
+    f.unlock_response = answer(&f, request, &mut r)
         .expect("unlock answer")
         .to_bytes();
     self_check(&f);
@@ -172,10 +268,25 @@ fn self_check(f: &Fixture) {
     let mut r = rng(0);
     let (read, requests) =
         quorumkey::vault::UnitRead::start(std::slice::from_ref(&gated), &mut r).expect("read");
-    let responses: Vec<_> = requests
-        .iter()
-        .map(|q| answer(&f.server, q, &mut r))
-        .collect();
+    let responses: Vec<_> = requests.iter().map(|q| answer(f, q, &mut r)).collect();
     let results = read.finish(&vault, &responses).expect("read finish");
     assert!(matches!(results.first(), Some(Ok(p)) if &***p == f.plaintext));
+    // The genuine proof and tag change are accepted by the fixture's record.
+    for body in [
+        Operation::ConfirmUnlock(&f.unlock_proof),
+        Operation::ChangeTag(&f.tag_change),
+    ] {
+        assert!(
+            f.server
+                .handle(USER, Some(&f.record), body, &mut rng(0))
+                .is_ok(),
+            "the genuine password operation is accepted"
+        );
+    }
+    assert_eq!(
+        UserRecord::from_bytes(&f.record.to_secret_bytes())
+            .ok()
+            .as_ref(),
+        Some(&f.record)
+    );
 }

@@ -5,10 +5,13 @@
 //   {"op":"evaluate","mode":"voprf","sk":…,"info":…,"input":…}         -> {"output":…}
 //   {"op":"blind","mode":"voprf","pk":…,"inputs":[…]}                  -> {"finData":…,"request":…}
 //   {"op":"finalize","mode":"voprf","pk":…,"info":…,"finData":…,"response":…} -> {"outputs":[…]}
-//   {"op":"gate","seed":…,"user":…,"versions":[1],"request":…}         -> {"response":…}
-//   {"op":"gateKey","seed":…,"user":…,"version":1,"mode":"voprf"}       -> {"pk":…}
+//   {"op":"gate","seed":…,"user":…,"record":…,"request":…}             -> {"response":…}
+//   {"op":"gateKey","seed":…,"user":…,"record":…,"version":1,"purpose":1,"mode":"voprf"} -> {"pk":…}
+//   {"op":"parseGateRequest","bytes":…}                                 -> {}
+//   {"op":"parseUserRecord","bytes":…}                                  -> {}
 //
-// The last two are the quorumkey key server of keyserver.mjs.
+// The last four are the quorumkey key server of keyserver.mjs (`seed` is the master seed of
+// generation 1, `record` the user's record bytes).
 // `mode` is "oprf", "voprf" or "poprf"; `info` is used in mode POPRF only. An error
 // (a failed proof, a malformed message) is replied as {"error":"…"}.
 import { createInterface } from 'node:readline';
@@ -16,7 +19,7 @@ import {
   Evaluation, EvaluationRequest, FinalizeData, Oprf,
   OPRFClient, OPRFServer, VOPRFClient, VOPRFServer, POPRFClient, POPRFServer,
 } from '@cloudflare/voprf-ts';
-import { evaluateGate, userKey } from './keyserver.mjs';
+import { evaluateGate, parseGateRequest, parseUserRecord, userKey } from './keyserver.mjs';
 
 const suite = Oprf.Suite.P256_SHA256;
 const MODES = { oprf: Oprf.Mode.OPRF, voprf: Oprf.Mode.VOPRF, poprf: Oprf.Mode.POPRF };
@@ -66,13 +69,22 @@ async function handle(m) {
       return { outputs: outputs.map(hex) };
     }
     case 'gate': {
-      const response = await evaluateGate(bytes(m.seed), bytes(m.user), m.versions, bytes(m.request));
+      const seeds = { 1: bytes(m.seed) };
+      const response = await evaluateGate(seeds, bytes(m.user), bytes(m.record), bytes(m.request));
       return { response: hex(response) };
     }
     case 'gateKey': {
-      const { publicKey } = await userKey(bytes(m.seed), bytes(m.user), m.version, MODES[m.mode]);
+      const record = parseUserRecord(bytes(m.record));
+      const seeds = { 1: bytes(m.seed) };
+      const { publicKey } = await userKey(seeds, bytes(m.user), record, m.version, m.purpose, MODES[m.mode]);
       return { pk: hex(publicKey) };
     }
+    case 'parseGateRequest':
+      parseGateRequest(bytes(m.bytes));
+      return {};
+    case 'parseUserRecord':
+      parseUserRecord(bytes(m.bytes));
+      return {};
     default:
       throw new Error(`unknown op ${m.op}`);
   }

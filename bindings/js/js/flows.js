@@ -1,0 +1,263 @@
+// Drivers for the common flows over key-server transports (KeyServerClient or any object
+// with its methods). They only sequence the step API of client.js with the transports'
+// requests; every protocol decision stays in the core.
+import * as a from './args.js';
+import { ready } from './wasm.js';
+import { QuorumkeyError } from './errors.js';
+import {
+  Enrollment, Unlock, ShareCard, inspectHeader, inspectCapsule, inspectKeySet,
+  recoveryKit, openRecoveryKit, inspectPolicy, encodePolicy,
+} from './client.js';
+
+const METHODS = ['evaluate', 'getKeys', 'addKeyVersion', 'dropKeyVersion', 'setPassword', 'confirmUnlock', 'changeTag'];
+
+/** A transport whose failures are QuorumkeyErrors (`transport` unless it threw one) and whose answers are bytes. */
+function wrap(keyId, t) {
+  a.object(t, `servers[${JSON.stringify(keyId)}]`);
+  const out = {};
+  for (const m of METHODS) {
+    out[m] = async (...args) => {
+      if (typeof t[m] !== 'function') throw a.invalid(`the transport for ${keyId} has no ${m}()`);
+      let result;
+      try {
+        result = await t[m](...args);
+      } catch (e) {
+        if (e instanceof QuorumkeyError) throw e;
+        throw new QuorumkeyError('transport', `${keyId} ${m}: ${e?.message ?? e}`, { cause: e });
+      }
+      if (!(result instanceof Uint8Array)) {
+        throw new QuorumkeyError('transport', `${keyId} ${m} did not resolve to a Uint8Array`);
+      }
+      return result;
+    };
+  }
+  return out;
+}
+
+function transports(servers) {
+  a.object(servers, 'servers');
+  const wrapped = new Map();
+  return (keyId) => {
+    if (!Object.hasOwn(servers, keyId)) throw a.invalid(`no transport for key server ${JSON.stringify(keyId)} in servers`);
+    if (!wrapped.has(keyId)) wrapped.set(keyId, wrap(keyId, servers[keyId]));
+    return wrapped.get(keyId);
+  };
+}
+
+function keyServerHolders(header) {
+  return inspectHeader(header).policy.holders.filter((h) => h.kind === 'keyServer');
+}
+
+/** The user's key set at `t`, creating the user's record there if there is none. */
+export async function keySetOrCreate(t) {
+  try {
+    return await t.getKeys();
+  } catch (e) {
+    if (e?.code === 'no_record') return t.addKeyVersion();
+    throw e;
+  }
+}
+
+/**
+ * Enrolls a new vault: deals it under `policy`, sets up the password guard at each key
+ * server when `password` is given, seals the capsules, and proves the unlock. Returns what
+ * to persist: `{header, headerDigest, capsules, deviceShares, cards, recoveryKit, keySets,
+ * vault}`.
+ */
+export async function enroll({ policy, servers, password, maxGuesses = 10, info = {}, idleTimeout, onLock } = {}) {
+  await ready();
+  const transport = transports(servers);
+  const enrollment = Enrollment.create(policy);
+  try {
+    const holders = keyServerHolders(enrollment.header);
+    const keySets = {};
+    for (const h of holders) {
+      const t = transport(h.keyId);
+      keySets[h.keyId] = await keySetOrCreate(t);
+      if (password !== undefined && password !== null) {
+        keySets[h.keyId] = await t.setPassword(enrollment.passwordSetup(h.keyId, maxGuesses));
+      }
+    }
+    const pending = enrollment.requestGates(
+      holders.map((h) => ({ holder: h.id, keySet: keySets[h.keyId], info: info[h.keyId] })),
+      password,
+    );
+    const responses = await Promise.all(pending.requests.map((r) => transport(r.keyId).evaluate(r.body)));
+    const enrolled = pending.finish(responses, { idleTimeout, onLock });
+    if (password !== undefined && password !== null) {
+      for (const h of holders) {
+        keySets[h.keyId] = await transport(h.keyId).confirmUnlock(enrolled.vault.unlockProof(h.keyId));
+      }
+    }
+    return {
+      ...enrolled,
+      headerDigest: inspectHeader(enrolled.header).digest,
+      recoveryKit: recoveryKit(enrolled.header, enrolled.capsules),
+      keySets,
+    };
+  } finally {
+    enrollment.dispose();
+  }
+}
+
+/**
+ * Unlocks a vault with the shares at hand and the key servers' help. Key sets are fetched
+ * from the transports (the authenticated channel) and trusted; `headerDigest`, if given,
+ * pins the header. After a password capsule opened, the unlock is proven to its server.
+ */
+export async function unlock({
+  header, shares = [], capsules = [], servers = {}, password, headerDigest, idleTimeout, onLock,
+} = {}) {
+  await ready();
+  a.bytes(header, 'header');
+  a.array(capsules, 'capsules');
+  const transport = transports(servers);
+  const reachable = capsules.filter((c) => Object.hasOwn(servers, inspectCapsule(a.bytes(c, 'capsule')).keyId));
+  const keySets = {};
+  for (const keyId of new Set(reachable.map((c) => inspectCapsule(c).keyId))) {
+    keySets[keyId] = await transport(keyId).getKeys();
+  }
+  const pending = Unlock.start({ header, shares, capsules: reachable, trust: { headerDigest, keySets }, password });
+  const failures = [];
+  const settled = await Promise.allSettled(pending.requests.map((r) => transport(r.keyId).evaluate(r.body)));
+  const responses = settled.map((s) => {
+    if (s.status === 'fulfilled') return s.value;
+    failures.push(s.reason);
+    return null;
+  });
+  let vault;
+  try {
+    vault = pending.finish(responses, { idleTimeout, onLock });
+  } catch (e) {
+    if (failures.length > 0 && e?.code === 'not_enough_shares') {
+      throw new QuorumkeyError(e.code, `${e.message} (${failures.map((f) => f?.code ?? f?.message).join(', ')})`, {
+        cause: new AggregateError(failures, 'key servers that did not answer'),
+      });
+    }
+    throw e;
+  }
+  const proven = new Set();
+  for (const [i, r] of pending.requests.entries()) {
+    if (r.purpose === 'password_capsule' && responses[i] && !proven.has(r.keyId)) {
+      proven.add(r.keyId);
+      await transport(r.keyId).confirmUnlock(vault.unlockProof(r.keyId));
+    }
+  }
+  return vault;
+}
+
+/**
+ * Recovery without the device: opens the vault with share cards' text and the recovery
+ * kit's capsules through the key servers. Then re-deal to a new device (`redeal`).
+ */
+export async function recover({ kit, cards, servers, password, idleTimeout, onLock } = {}) {
+  await ready();
+  const { header, capsules } = openRecoveryKit(a.bytes(kit, 'kit'));
+  const shares = a.array(cards, 'cards').map((c, i) => ShareCard.fromText(a.string(c, `cards[${i}]`)));
+  try {
+    const vault = await unlock({ header, shares, capsules, servers, password, idleTimeout, onLock });
+    return { vault, header, capsules };
+  } finally {
+    shares.forEach((s) => s.dispose());
+  }
+}
+
+async function dealAgain(kind, vault, { header, capsules, servers, policy, password, maxGuesses = 10, info = {}, idleTimeout, onLock }) {
+  await ready();
+  const transport = transports(servers);
+  const policyHolders = policy === undefined
+    ? keyServerHolders(header)
+    : inspectPolicy(encodePolicy(policy)).holders.filter((h) => h.kind === 'keyServer');
+  const keySets = {};
+  for (const h of policyHolders) {
+    const t = transport(h.keyId);
+    keySets[h.keyId] = await t.addKeyVersion();
+  }
+  const pending = vault[kind]({
+    header, capsules, policy, password,
+    servers: policyHolders.map((h) => ({ holder: h.id, keySet: keySets[h.keyId], info: info[h.keyId] })),
+  });
+  const responses = await Promise.all(pending.requests.map((r) => transport(r.keyId).evaluate(r.body)));
+  const enrolled = pending.finish(responses, { idleTimeout, onLock });
+  return { enrolled, keySets, policyHolders, transport, maxGuesses };
+}
+
+function committer(transport, capsules) {
+  return async () => {
+    for (const c of capsules) {
+      const { keyId, keyVersion } = inspectCapsule(c);
+      const t = transport(keyId);
+      const set = inspectKeySet(await t.getKeys());
+      for (const v of set.versions) {
+        if (v.version < keyVersion) await t.dropKeyVersion(v.version);
+      }
+    }
+  };
+}
+
+/**
+ * Re-deal (refresh or revocation): the same secret, new shares for every holder of
+ * `policy` (default: the current one) at the next epoch, new capsules under a new key
+ * version at each key server. Units stay valid. Two-phase: persist what it returns, check
+ * it unlocks, then call `commit()` to drop the old key versions (which revokes the old
+ * shares and capsules).
+ */
+export async function redeal(vault, args = {}) {
+  const { enrolled, transport, policyHolders } = await dealAgain('refresh', vault, args);
+  if (args.password !== undefined && args.password !== null) {
+    for (const h of policyHolders) await transport(h.keyId).confirmUnlock(enrolled.vault.unlockProof(h.keyId));
+  }
+  return {
+    ...enrolled,
+    headerDigest: inspectHeader(enrolled.header).digest,
+    recoveryKit: recoveryKit(enrolled.header, enrolled.capsules),
+    commit: committer(transport, enrolled.capsules),
+  };
+}
+
+/**
+ * Rekey: a new secret at the next epoch, every unit in `units` re-encrypted under it, and
+ * the password guards' unlock tags moved to the new vault. Two-phase like `redeal`.
+ */
+export async function rekey(vault, args = {}) {
+  const units = a.array(args.units ?? [], 'units');
+  const { enrolled, transport, policyHolders } = await dealAgain('rekey', vault, args);
+  const fresh = enrolled.vault.reencryptUnits(vault, units);
+  if (args.password !== undefined && args.password !== null) {
+    for (const h of policyHolders) await transport(h.keyId).changeTag(vault.tagChange(h.keyId, enrolled.vault));
+  }
+  return {
+    ...enrolled,
+    units: fresh,
+    headerDigest: inspectHeader(enrolled.header).digest,
+    recoveryKit: recoveryKit(enrolled.header, enrolled.capsules),
+    commit: committer(transport, enrolled.capsules),
+  };
+}
+
+/**
+ * Re-seals capsules under each key server's new key version (after the operator rotated
+ * its master seed, or to change or remove the password): adds a version, re-seals, and
+ * returns the new capsules with `commit()` to drop the old versions once persisted.
+ */
+export async function reseal(vault, { header, capsules, servers, password, info = {} } = {}) {
+  await ready();
+  const transport = transports(servers);
+  const fresh = [];
+  for (const capsule of a.array(capsules, 'capsules')) {
+    const { keyId } = inspectCapsule(capsule);
+    const t = transport(keyId);
+    const keySet = await t.addKeyVersion();
+    const step = vault.reseal({ header, capsule, keySet, password, info: info[keyId] });
+    fresh.push(step.finish(await t.evaluate(step.request.body)));
+    if (password !== undefined && password !== null) await t.confirmUnlock(vault.unlockProof(keyId));
+  }
+  return { capsules: fresh, commit: committer(transport, fresh) };
+}
+
+/** Whether `capsule` uses a key version that its key set says is being rotated out. */
+export function needsReseal(capsule, keySet) {
+  const { keyVersion } = inspectCapsule(capsule);
+  const v = inspectKeySet(keySet).versions.find((x) => x.version === keyVersion);
+  return !v || !v.current;
+}
