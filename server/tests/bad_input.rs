@@ -98,9 +98,10 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
     trailing.push(0);
     let mut old_version = valid.clone();
     old_version[2] = 1;
-    let mut not_on_curve = valid.clone();
-    let n = not_on_curve.len();
-    not_on_curve[n - 1] ^= 0x01;
+    // x = 2^256 - 1 is not a field element: no point has it.
+    let mut not_on_curve = valid[..valid.len() - 33].to_vec();
+    not_on_curve.push(0x02);
+    not_on_curve.extend_from_slice(&[0xff; 32]);
     let mut identity = valid[..valid.len() - 33].to_vec();
     identity.extend_from_slice(&[0u8; 33]);
     let mut too_many = gate_prefix().to_vec();
