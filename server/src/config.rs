@@ -8,6 +8,7 @@
 //! | `QUORUMKEY_DATABASE_URL` | `--database-url` | `sqlite://<data-dir>/quorumkey.sqlite3` | `sqlite:…` or `postgres://…` |
 //! | `QUORUMKEY_DB_MAX_CONNECTIONS` | `--db-max-connections` | `16` | pool size (PostgreSQL; SQLite readers) |
 //! | `QUORUMKEY_MIGRATE` | `--migrate` | `true` | run the database migrations at start |
+//! | `QUORUMKEY_SQLITE_SYNC` | `--sqlite-sync` | `full` | `full`: sync every commit (power-cut safe); `normal`: at checkpoints only (process-crash safe) |
 //! | `QUORUMKEY_KEYRING` | `--keyring` | `<data-dir>/keyring.json` | the master seeds (created `0600` on first start) |
 //! | `QUORUMKEY_KEYRING_COMMAND` | `--keyring-command` | — | instead of the file: a command printing the keyring (KMS hook) |
 //! | `QUORUMKEY_SERVER_ID` | `--server-id` | `localhost` | this key server's identity: tokens' `aud`, the key directory's `issuer` |
@@ -88,6 +89,16 @@ pub struct Common {
         global = true
     )]
     pub db_max_connections: u32,
+    /// SQLite: `full` syncs every commit (power-cut safe), `normal` only at checkpoints
+    /// (process-crash safe; an OS crash or power cut may lose the last commits).
+    #[arg(
+        long,
+        env = "QUORUMKEY_SQLITE_SYNC",
+        value_enum,
+        default_value = "full",
+        global = true
+    )]
+    pub sqlite_sync: SqliteSync,
     /// Keyring file [default: DATA_DIR/keyring.json].
     #[arg(long, env = "QUORUMKEY_KEYRING", global = true)]
     pub keyring: Option<PathBuf>,
@@ -111,6 +122,16 @@ pub struct Common {
 }
 
 impl Common {
+    /// Database options.
+    pub fn store_options(&self, migrate: bool) -> crate::storage::StoreOptions {
+        crate::storage::StoreOptions {
+            max_connections: self.db_max_connections,
+            migrate,
+            sqlite_full_sync: self.sqlite_sync == SqliteSync::Full,
+            ..crate::storage::StoreOptions::default()
+        }
+    }
+
     /// The database URL.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
@@ -134,6 +155,15 @@ impl Common {
     pub fn dev_issuer_path(&self) -> PathBuf {
         self.data_dir.join("dev-issuer.json")
     }
+}
+
+/// How SQLite makes commits durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// Sync at every (group) commit.
+    Full,
+    /// Sync at checkpoints only.
+    Normal,
 }
 
 /// The commands.

@@ -258,6 +258,10 @@ pub struct StoreOptions {
     pub acquire_timeout: std::time::Duration,
     /// Run the migrations on open.
     pub migrate: bool,
+    /// SQLite only: sync the log at every (group) commit (`true`, the default), or only at
+    /// checkpoints (`false`: a process crash still loses nothing, but an operating-system
+    /// crash or power cut may lose the last commits, counted guesses included).
+    pub sqlite_full_sync: bool,
 }
 
 impl Default for StoreOptions {
@@ -266,6 +270,7 @@ impl Default for StoreOptions {
             max_connections: 16,
             acquire_timeout: std::time::Duration::from_secs(5),
             migrate: true,
+            sqlite_full_sync: true,
         }
     }
 }

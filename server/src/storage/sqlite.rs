@@ -9,6 +9,10 @@
 //! earlier ones), and makes the whole group durable with one transaction and one sync. A
 //! request learns its outcome only after that sync.
 //!
+//! `QUORUMKEY_SQLITE_SYNC=normal` trades that for latency: the log is synced at checkpoints
+//! only. A process crash (`kill -9`) still loses nothing; an operating-system crash or power
+//! cut may lose the last commits, counted guesses included.
+//!
 //! Reads use a separate pool and see the last committed state (WAL snapshots). The file is
 //! created `0600`: records are secret.
 
@@ -97,7 +101,11 @@ impl SqliteStore {
         let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(if options.sqlite_full_sync {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         create_private(connect.get_filename())?;
