@@ -214,18 +214,25 @@ impl Run {
     }
 }
 
+/// What a run sends, and to whom.
+struct Target<'a> {
+    server: &'a Server,
+    pid: u32,
+    issuer: &'a Arc<DevIssuer>,
+    body: &'a Arc<Vec<u8>>,
+    connections: usize,
+}
+
 /// `connections` clients for `seconds`; each paced to `interval` between request starts
 /// when given (open loop), back to back otherwise.
-fn run(
-    server: &Server,
-    pid: u32,
-    issuer: &Arc<DevIssuer>,
-    body: &Arc<Vec<u8>>,
-    connections: usize,
-    seconds: f64,
-    interval: Option<Duration>,
-    expected_rate: f64,
-) -> Run {
+fn run(target: &Target<'_>, seconds: f64, interval: Option<Duration>, expected_rate: f64) -> Run {
+    let Target {
+        server,
+        pid,
+        issuer,
+        body,
+        connections,
+    } = *target;
     let url = format!("http://{}/v1/evaluate", server.addr);
     let per_thread = ((expected_rate * seconds * 1.5) as usize / connections).max(64) + 16;
     let barrier = Arc::new(Barrier::new(connections + 1));
@@ -509,19 +516,17 @@ fn main() {
             // so both sides of each ratio see the same load on this shared machine; the
             // median round is reported.
             let body = Arc::new(request(batch));
+            let target = Target {
+                server: &server,
+                pid,
+                issuer: &issuer,
+                body: &body,
+                connections,
+            };
             let mut rounds = Vec::new();
             for _ in 0..rounds_wanted {
                 let before = single_core_limit(batch, 0.5);
-                let run = run(
-                    &server,
-                    pid,
-                    &issuer,
-                    &body,
-                    connections,
-                    seconds,
-                    None,
-                    before / batch as f64 * cores as f64,
-                );
+                let run = run(&target, seconds, None, before / batch as f64 * cores as f64);
                 let after = single_core_limit(batch, 0.5);
                 let limit = (before + after) / 2.0;
                 let per_core = (run.requests * batch as u64) as f64 / run.server_cpu;
@@ -533,16 +538,7 @@ fn main() {
             let rate = saturated.requests as f64 / saturated.wall;
             let half = rate / 2.0;
             let interval = Duration::from_secs_f64(connections as f64 / half);
-            let paced = run(
-                &server,
-                pid,
-                &issuer,
-                &body,
-                connections,
-                seconds,
-                Some(interval),
-                half,
-            );
+            let paced = run(&target, seconds, Some(interval), half);
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             println!(
                 "| {name} | {batch} | {limit:.0} | {per_core:.0} | {:.0} % | {:.2} | {:.2} / {:.2} ms | {:.0} | {:.2} / {:.2} ms |",
