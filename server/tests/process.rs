@@ -582,3 +582,49 @@ fn no_secret_reaches_the_logs() {
     }
     drop(dir);
 }
+
+#[test]
+fn sigterm_drains_requests_in_flight() {
+    let (dir, data) = temp_dir();
+    let url = format!("sqlite://{}", data.join("db.sqlite3").display());
+    let mut server = Spawned::start(&test_env(&data, &url), dir.path());
+    let client = Client::new(&server, "hal");
+    let keys = KeySet::from_bytes(&client.ok("POST", "/v1/keys", b"")).unwrap();
+    // Large batches keep the server busy for a while (debug builds especially).
+    let body = common::gate(&keys, Purpose::Capsule, 64, None).bytes;
+    let started = Arc::new(Barrier::new(5));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, body, started) = (
+                server.url("/v1/evaluate"),
+                body.clone(),
+                Arc::clone(&started),
+            );
+            std::thread::spawn(move || {
+                let agent = agent();
+                let t = token("hal");
+                started.wait();
+                send(&agent, "POST", &url, Some(&t), &body).map(|(status, _)| status)
+            })
+        })
+        .collect();
+    started.wait();
+    std::thread::sleep(Duration::from_millis(150));
+    let status = server.terminate();
+    let answered: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(status.success(), "{status:?}");
+    // Every request sent before SIGTERM was answered in full.
+    assert!(
+        answered.iter().all(|a| matches!(a, Ok(200))),
+        "{answered:?}\n{}",
+        server.logs()
+    );
+    // And they were in flight: answered after the shutdown began.
+    let logs = server.logs();
+    let draining = logs
+        .find("draining in-flight requests")
+        .expect("shutdown logged");
+    let last_answer = logs.rfind("status=200").expect("answers logged");
+    assert!(draining < last_answer, "{logs}");
+    drop(dir);
+}
