@@ -258,6 +258,17 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
                 .unwrap(),
         },
         Case {
+            name: "version not UTF-8",
+            request: Request::delete("/v1/keys/%FF")
+                .header(header::AUTHORIZATION, bearer(&token("alice")))
+                .body(Body::empty())
+                .unwrap(),
+        },
+        Case {
+            name: "operator: user id not UTF-8",
+            request: get("/v1/admin/users/%FF%FE", Some(&bearer(common::ADMIN_TOKEN))),
+        },
+        Case {
             name: "unknown version",
             request: Request::delete("/v1/keys/7")
                 .header(header::AUTHORIZATION, bearer(&token("alice")))
