@@ -19,8 +19,9 @@
 //!    machine does not distort the per-core figure. `LOAD_ROUNDS` (default 3) rounds, each
 //!    with the single-core limit measured right before and after it; the median ratio is
 //!    reported;
-//! 2. **half load**: the same connections, paced to half the saturation throughput, for
-//!    the latency percentiles an operator would see at 50 % utilisation.
+//! 2. **half load**: the same connections, paced to half the saturation throughput with
+//!    requests evenly spaced in time, for the latency percentiles an operator would see at
+//!    50 % utilisation.
 //!
 //! The single-core limit is `KeyServer::handle` for the same request in a loop on one
 //! thread (decode, key derivation, evaluation and proof, audit digest, encode): what the
@@ -266,7 +267,10 @@ fn run(target: &Target<'_>, seconds: f64, interval: Option<Duration>, expected_r
                         break;
                     }
                     if let Some(interval) = interval {
-                        let due = start + interval * i as u32;
+                        // Threads are staggered so that requests arrive evenly spaced,
+                        // not in bursts of `connections` at once.
+                        let offset = interval.mul_f64(c as f64 / connections as f64);
+                        let due = start + offset + interval * i as u32;
                         if let Some(wait) = due.checked_duration_since(Instant::now()) {
                             std::thread::sleep(wait);
                         }
