@@ -11,6 +11,7 @@
 //! | `QUORUMKEY_SQLITE_SYNC` | `--sqlite-sync` | `full` | `full`: sync every commit (power-cut safe); `normal`: at checkpoints only (process-crash safe) |
 //! | `QUORUMKEY_KEYRING` | `--keyring` | `<data-dir>/keyring.json` | the master seeds (created `0600` on first start) |
 //! | `QUORUMKEY_KEYRING_COMMAND` | `--keyring-command` | — | instead of the file: a command printing the keyring (KMS hook) |
+//! | `QUORUMKEY_KEYRING_JSON` | — | — | instead of both: the keyring JSON itself (a container secret; environment only) |
 //! | `QUORUMKEY_SERVER_ID` | `--server-id` | `localhost` | this key server's identity: tokens' `aud`, the key directory's `issuer` |
 //! | `QUORUMKEY_BIND` | `--bind` | `127.0.0.1:8440` | listen address (plain HTTP: put TLS in front) |
 //! | `QUORUMKEY_JWKS` | `--jwks` | — (development issuer) | comma-separated JWKS files or URLs with the issuer keys |
@@ -144,6 +145,9 @@ impl Common {
 
     /// Where the keyring comes from.
     pub fn keyring_source(&self) -> Source {
+        if std::env::var_os(KEYRING_JSON).is_some() {
+            return Source::Environment(KEYRING_JSON.to_owned());
+        }
         match (&self.keyring_command, &self.keyring) {
             (Some(command), _) => Source::Command(command.clone()),
             (None, Some(path)) => Source::File(path.clone()),
@@ -165,6 +169,11 @@ pub enum SqliteSync {
     /// Sync at checkpoints only.
     Normal,
 }
+
+/// The environment variable that holds the keyring JSON itself (a container secret), when
+/// set; it takes precedence over the file and the command. Environment only: a secret on
+/// the command line would show in the process list.
+pub const KEYRING_JSON: &str = "QUORUMKEY_KEYRING_JSON";
 
 /// The commands.
 #[derive(Debug, Subcommand)]

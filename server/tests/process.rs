@@ -628,3 +628,38 @@ fn sigterm_drains_requests_in_flight() {
     assert!(draining < last_answer, "{logs}");
     drop(dir);
 }
+
+#[test]
+fn keyring_from_the_environment_is_served_and_read_only() {
+    let (dir, data) = temp_dir();
+    let url = format!("sqlite://{}", data.join("db.sqlite3").display());
+    let keyring = Keyring::generate();
+    let json = keyring.to_json();
+    let mut env = test_env(&data, &url);
+    env.push(("QUORUMKEY_KEYRING_JSON".into(), json.to_string()));
+    let server = Spawned::start(&env, dir.path());
+    // The directory names the generation of the keyring given, and no file was created.
+    let (status, body) = send(
+        &agent(),
+        "GET",
+        &server.url("/.well-known/quorumkey/key-directory"),
+        None,
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let directory: quorumkey_server::keyring::Directory = serde_json::from_slice(&body).unwrap();
+    let expected = keyring.directory(SERVER_ID, &keyring.key_server(10).unwrap());
+    assert_eq!(directory, expected);
+    assert!(!data.join("keyring.json").exists());
+    // Rotating it is refused: it is kept elsewhere.
+    let rotate = std::process::Command::new(env!("CARGO_BIN_EXE_quorumkey-server"))
+        .args(["keys", "rotate"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert!(!rotate.status.success());
+    assert!(String::from_utf8_lossy(&rotate.stderr).contains("kept"));
+    drop((server, dir));
+}
