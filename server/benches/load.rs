@@ -35,7 +35,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use quorumkey::gate::Purpose;
-use quorumkey::keyserver::{KeyServer, Operation};
+use quorumkey::keyserver::{KeyServer, KeySet, Operation};
 use quorumkey::oprf::{BlindedElement, EvaluationRequest, Mode, VoprfClient};
 use quorumkey_server::auth::DevIssuer;
 
@@ -48,22 +48,49 @@ fn env_f64(name: &str, default: f64) -> f64 {
         .unwrap_or(default)
 }
 
+/// What a gate request carries before its purpose, from a request the core built (so the
+/// benchmark follows the wire format instead of spelling it out).
+fn gate_prefix() -> Vec<u8> {
+    let mut rng = rand::rng();
+    let server = KeyServer::generate(&mut rng);
+    let outcome = server
+        .handle(b"prefix", None, Operation::AddKeyVersion, &mut rng)
+        .unwrap();
+    let record = outcome.record_update().unwrap().clone();
+    let keys = KeySet::from_bytes(&outcome.release(Some(&record)).unwrap().body).unwrap();
+    let policy = quorumkey::policy::Policy::builder(2)
+        .device(1, "phone")
+        .key_server(2, "key server", SERVER_ID)
+        .build()
+        .unwrap();
+    let setup = quorumkey::vault::KeyServerSetup::newest(
+        2.try_into().unwrap(),
+        &keys,
+        quorumkey::gate::GateMode::Voprf,
+        false,
+    )
+    .unwrap();
+    let (_, requests) = quorumkey::vault::Enrollment::new(policy, &mut rng)
+        .unwrap()
+        .request_gates(&[setup], None, &mut rng)
+        .unwrap();
+    let bytes = requests[0].request.to_bytes();
+    // One element: a u16 count and 33 bytes; before them purpose, key version and mode.
+    bytes[..bytes.len() - 35 - 6].to_vec()
+}
+
 /// A capsule gate request of `n` elements at key version 1.
 fn request(n: usize) -> Vec<u8> {
     let mut rng = rand::rng();
     let blinded: Vec<BlindedElement> = (0..n)
         .map(|i| VoprfClient::blind(&[i as u8; 32], &mut rng).unwrap().1)
         .collect();
-    let mut bytes = vec![
-        b'Q',
-        b'K',
-        quorumkey::codec::FORMAT_VERSION,
-        quorumkey::codec::ObjectType::GateRequest as u8,
-        Purpose::Capsule.to_byte(),
-    ];
+    let mut bytes = gate_prefix();
+    bytes.push(Purpose::Capsule.to_byte());
     bytes.extend_from_slice(&1u32.to_be_bytes());
     bytes.push(Mode::Voprf.to_byte());
     bytes.extend_from_slice(&EvaluationRequest::new(blinded).unwrap().to_bytes());
+    quorumkey::gate::GateRequest::from_bytes(&bytes).unwrap();
     bytes
 }
 

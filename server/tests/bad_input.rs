@@ -104,15 +104,15 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
     not_on_curve.extend_from_slice(&[0xff; 32]);
     let mut identity = valid[..valid.len() - 33].to_vec();
     identity.extend_from_slice(&[0u8; 33]);
-    let mut too_many = gate_prefix().to_vec();
+    let mut too_many = gate_prefix();
     too_many.extend_from_slice(&[Purpose::Capsule.to_byte(), 0, 0, 0, 1, 1]);
     too_many.extend_from_slice(&257u16.to_be_bytes());
     for _ in 0..257 {
         too_many.extend_from_slice(&valid[valid.len() - 33..]);
     }
-    let mut empty_info = gate_prefix().to_vec();
+    let mut empty_info = gate_prefix();
     empty_info.extend_from_slice(&[Purpose::UnitGate.to_byte(), 0, 0, 0, 1, 2, 0]);
-    empty_info.extend_from_slice(&valid[10..]);
+    empty_info.extend_from_slice(&valid[valid.len() - 35..]);
     let two_guesses = gate(&keys_pw, Purpose::PasswordCapsule, 2, None).bytes;
     let other_issuer = DevIssuer::from_seed(&[9; 32], "app:1", &issuer.issuer).unwrap();
     let hs256 = jsonwebtoken::encode(

@@ -485,7 +485,7 @@ fn no_secret_reaches_the_logs() {
         let keys = KeySet::from_bytes(&body).unwrap();
         let tag = common::unlock_tag();
         let proof = common::unlock_proof(&tag);
-        secrets.push(proof[4..].to_vec());
+        secrets.push(proof[proof.len() - 32..].to_vec());
         client.ok("POST", "/v1/password", &common::password_setup(5, &tag));
         for (purpose, n) in [(Purpose::Capsule, 3), (Purpose::PasswordCapsule, 1)] {
             let g = common::gate(&keys, purpose, n, None);
