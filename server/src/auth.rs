@@ -91,6 +91,11 @@ impl JwksSource {
         match self {
             JwksSource::File(path) => std::fs::read_to_string(path)
                 .map_err(|e| format!("reading {}: {e}", path.display())),
+            #[cfg(not(feature = "jwks-url"))]
+            JwksSource::Url(url) => Err(format!(
+                "{url}: this build cannot fetch JWKS URLs (feature `jwks-url`); use a file"
+            )),
+            #[cfg(feature = "jwks-url")]
             JwksSource::Url(url) => {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .timeout_global(Some(Duration::from_secs(10)))

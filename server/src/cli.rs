@@ -7,7 +7,7 @@ use crate::audit::{self, Entry, Fields};
 use crate::auth::DevIssuer;
 use crate::config::{Cli, Command, Common, KeysAction};
 use crate::keyring::Keyring;
-use crate::storage::{self, StoreOptions};
+use crate::storage;
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -34,16 +34,9 @@ async fn open_store(
     common: &Common,
     migrate: bool,
 ) -> Result<std::sync::Arc<dyn storage::Store>, String> {
-    storage::open(
-        &common.database_url(),
-        &StoreOptions {
-            max_connections: 2,
-            migrate,
-            ..StoreOptions::default()
-        },
-    )
-    .await
-    .map_err(|e| format!("QUORUMKEY_DATABASE_URL: {e}"))
+    storage::open(&common.database_url(), &common.store_options(migrate))
+        .await
+        .map_err(|e| format!("QUORUMKEY_DATABASE_URL: {e}"))
 }
 
 fn keys(common: &Common, action: KeysAction) -> Result<(), String> {

@@ -8,8 +8,10 @@
 //! | `QUORUMKEY_DATABASE_URL` | `--database-url` | `sqlite://<data-dir>/quorumkey.sqlite3` | `sqlite:…` or `postgres://…` |
 //! | `QUORUMKEY_DB_MAX_CONNECTIONS` | `--db-max-connections` | `16` | pool size (PostgreSQL; SQLite readers) |
 //! | `QUORUMKEY_MIGRATE` | `--migrate` | `true` | run the database migrations at start |
+//! | `QUORUMKEY_SQLITE_SYNC` | `--sqlite-sync` | `full` | `full`: sync every commit (power-cut safe); `normal`: at checkpoints only (process-crash safe) |
 //! | `QUORUMKEY_KEYRING` | `--keyring` | `<data-dir>/keyring.json` | the master seeds (created `0600` on first start) |
 //! | `QUORUMKEY_KEYRING_COMMAND` | `--keyring-command` | — | instead of the file: a command printing the keyring (KMS hook) |
+//! | `QUORUMKEY_KEYRING_JSON` | — | — | instead of both: the keyring JSON itself (a container secret; environment only) |
 //! | `QUORUMKEY_SERVER_ID` | `--server-id` | `localhost` | this key server's identity: tokens' `aud`, the key directory's `issuer` |
 //! | `QUORUMKEY_BIND` | `--bind` | `127.0.0.1:8440` | listen address (plain HTTP: put TLS in front) |
 //! | `QUORUMKEY_JWKS` | `--jwks` | — (development issuer) | comma-separated JWKS files or URLs with the issuer keys |
@@ -88,6 +90,16 @@ pub struct Common {
         global = true
     )]
     pub db_max_connections: u32,
+    /// SQLite: `full` syncs every commit (power-cut safe), `normal` only at checkpoints
+    /// (process-crash safe; an OS crash or power cut may lose the last commits).
+    #[arg(
+        long,
+        env = "QUORUMKEY_SQLITE_SYNC",
+        value_enum,
+        default_value = "full",
+        global = true
+    )]
+    pub sqlite_sync: SqliteSync,
     /// Keyring file [default: DATA_DIR/keyring.json].
     #[arg(long, env = "QUORUMKEY_KEYRING", global = true)]
     pub keyring: Option<PathBuf>,
@@ -111,6 +123,16 @@ pub struct Common {
 }
 
 impl Common {
+    /// Database options.
+    pub fn store_options(&self, migrate: bool) -> crate::storage::StoreOptions {
+        crate::storage::StoreOptions {
+            max_connections: self.db_max_connections,
+            migrate,
+            sqlite_full_sync: self.sqlite_sync == SqliteSync::Full,
+            ..crate::storage::StoreOptions::default()
+        }
+    }
+
     /// The database URL.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
@@ -123,6 +145,9 @@ impl Common {
 
     /// Where the keyring comes from.
     pub fn keyring_source(&self) -> Source {
+        if std::env::var_os(KEYRING_JSON).is_some() {
+            return Source::Environment(KEYRING_JSON.to_owned());
+        }
         match (&self.keyring_command, &self.keyring) {
             (Some(command), _) => Source::Command(command.clone()),
             (None, Some(path)) => Source::File(path.clone()),
@@ -135,6 +160,20 @@ impl Common {
         self.data_dir.join("dev-issuer.json")
     }
 }
+
+/// How SQLite makes commits durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// Sync at every (group) commit.
+    Full,
+    /// Sync at checkpoints only.
+    Normal,
+}
+
+/// The environment variable that holds the keyring JSON itself (a container secret), when
+/// set; it takes precedence over the file and the command. Environment only: a secret on
+/// the command line would show in the process list.
+pub const KEYRING_JSON: &str = "QUORUMKEY_KEYRING_JSON";
 
 /// The commands.
 #[derive(Debug, Subcommand)]

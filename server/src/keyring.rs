@@ -1,7 +1,8 @@
 //! The server secret: master seeds by generation, kept outside the database.
 //!
-//! A keyring is a JSON file (`0600`, created on first start) or the standard output of an
-//! operator's command (a KMS or secret-manager hook, [`Source::Command`]):
+//! A keyring is a JSON file (`0600`, created on first start), the standard output of an
+//! operator's command (a KMS or secret-manager hook, [`Source::Command`]) or an environment
+//! variable ([`Source::Environment`]):
 //!
 //! ```json
 //! {
@@ -42,6 +43,9 @@ pub enum Source {
     /// A command (run with `sh -c`) that prints the keyring JSON: a KMS or secret-manager
     /// hook. Read-only: rotate and retire where the keyring is kept.
     Command(String),
+    /// The keyring JSON itself, from the environment (`QUORUMKEY_KEYRING_JSON`, e.g. a
+    /// container secret). Read-only, like a command.
+    Environment(String),
 }
 
 /// Why a keyring could not be loaded or changed.
@@ -291,6 +295,12 @@ impl Keyring {
                     error,
                 }),
             },
+            Source::Environment(variable) => {
+                let text = Zeroizing::new(std::env::var(variable).map_err(|_| {
+                    KeyringError::Invalid(format!("{variable} is not set or not UTF-8"))
+                })?);
+                Ok((Self::from_json(&text)?, false))
+            }
             Source::Command(command) => {
                 let output = Command::new("sh")
                     .arg("-c")
@@ -324,8 +334,9 @@ impl Keyring {
                     },
                 )
             }
-            Source::Command(_) => Err(KeyringError::Refused(
-                "this keyring comes from a command; rotate or retire it where it is kept \
+            Source::Command(_) | Source::Environment(_) => Err(KeyringError::Refused(
+                "this keyring comes from a command or the environment; rotate or retire it \
+                 where it is kept \
                  (`quorumkey-server keys … --keyring <file>`) and publish it again"
                     .into(),
             )),

@@ -2,6 +2,7 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -220,9 +221,12 @@ fn parse_version(segment: &str) -> Result<u32, ApiError> {
 
 async fn drop_key_version(
     State(state): State<AppState>,
-    Path(version): Path<String>,
+    version: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
+    // A segment that does not even decode is an invalid version too (said after the token
+    // is checked).
+    let version = version.map(|Path(v)| v).unwrap_or_default();
     protocol(&state, request, Kind::DropKeyVersion(version)).await
 }
 
@@ -409,10 +413,12 @@ pub struct VersionView {
 
 async fn admin_user(
     State(state): State<AppState>,
-    Path(user): Path<String>,
+    user: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     operator(&state, &headers)?;
+    let Path(user) =
+        user.map_err(|_| ApiError::malformed("the user id must be percent-encoded UTF-8"))?;
     let row = state
         .store
         .load(&user)

@@ -13,7 +13,7 @@ use crate::config::{Common, ConfigError, Serve};
 use crate::keyring::Keyring;
 use crate::limits::Limits;
 use crate::service::now_ms;
-use crate::storage::{self, StoreOptions};
+use crate::storage;
 
 /// Builds the application state: keyring (created on first start), database (migrated),
 /// issuer keys, limits.
@@ -29,16 +29,9 @@ pub async fn build(common: &Common, serve: &Serve) -> Result<AppState, String> {
         Keys::new(&keyring, &common.server_id, serve.max_guesses).map_err(|e| e.to_string())?;
 
     let url = common.database_url();
-    let store = storage::open(
-        &url,
-        &StoreOptions {
-            max_connections: common.db_max_connections,
-            migrate: serve.migrate,
-            ..StoreOptions::default()
-        },
-    )
-    .await
-    .map_err(|e| format!("QUORUMKEY_DATABASE_URL: {e}"))?;
+    let store = storage::open(&url, &common.store_options(serve.migrate))
+        .await
+        .map_err(|e| format!("QUORUMKEY_DATABASE_URL: {e}"))?;
 
     let auth = authenticator(common, serve)?;
     let (user, address) = serve.buckets();

@@ -98,20 +98,21 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
     trailing.push(0);
     let mut old_version = valid.clone();
     old_version[2] = 1;
-    let mut not_on_curve = valid.clone();
-    let n = not_on_curve.len();
-    not_on_curve[n - 1] ^= 0x01;
+    // x = 2^256 - 1 is not a field element: no point has it.
+    let mut not_on_curve = valid[..valid.len() - 33].to_vec();
+    not_on_curve.push(0x02);
+    not_on_curve.extend_from_slice(&[0xff; 32]);
     let mut identity = valid[..valid.len() - 33].to_vec();
     identity.extend_from_slice(&[0u8; 33]);
-    let mut too_many = gate_prefix().to_vec();
+    let mut too_many = gate_prefix();
     too_many.extend_from_slice(&[Purpose::Capsule.to_byte(), 0, 0, 0, 1, 1]);
     too_many.extend_from_slice(&257u16.to_be_bytes());
     for _ in 0..257 {
         too_many.extend_from_slice(&valid[valid.len() - 33..]);
     }
-    let mut empty_info = gate_prefix().to_vec();
+    let mut empty_info = gate_prefix();
     empty_info.extend_from_slice(&[Purpose::UnitGate.to_byte(), 0, 0, 0, 1, 2, 0]);
-    empty_info.extend_from_slice(&valid[10..]);
+    empty_info.extend_from_slice(&valid[valid.len() - 35..]);
     let two_guesses = gate(&keys_pw, Purpose::PasswordCapsule, 2, None).bytes;
     let other_issuer = DevIssuer::from_seed(&[9; 32], "app:1", &issuer.issuer).unwrap();
     let hs256 = jsonwebtoken::encode(
@@ -255,6 +256,17 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
                 .header(header::AUTHORIZATION, bearer(&token("alice")))
                 .body(Body::empty())
                 .unwrap(),
+        },
+        Case {
+            name: "version not UTF-8",
+            request: Request::delete("/v1/keys/%FF")
+                .header(header::AUTHORIZATION, bearer(&token("alice")))
+                .body(Body::empty())
+                .unwrap(),
+        },
+        Case {
+            name: "operator: user id not UTF-8",
+            request: get("/v1/admin/users/%FF%FE", Some(&bearer(common::ADMIN_TOKEN))),
         },
         Case {
             name: "unknown version",

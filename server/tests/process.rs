@@ -485,7 +485,7 @@ fn no_secret_reaches_the_logs() {
         let keys = KeySet::from_bytes(&body).unwrap();
         let tag = common::unlock_tag();
         let proof = common::unlock_proof(&tag);
-        secrets.push(proof[4..].to_vec());
+        secrets.push(proof[proof.len() - 32..].to_vec());
         client.ok("POST", "/v1/password", &common::password_setup(5, &tag));
         for (purpose, n) in [(Purpose::Capsule, 3), (Purpose::PasswordCapsule, 1)] {
             let g = common::gate(&keys, purpose, n, None);
@@ -581,4 +581,85 @@ fn no_secret_reaches_the_logs() {
         }
     }
     drop(dir);
+}
+
+#[test]
+fn sigterm_drains_requests_in_flight() {
+    let (dir, data) = temp_dir();
+    let url = format!("sqlite://{}", data.join("db.sqlite3").display());
+    let mut server = Spawned::start(&test_env(&data, &url), dir.path());
+    let client = Client::new(&server, "hal");
+    let keys = KeySet::from_bytes(&client.ok("POST", "/v1/keys", b"")).unwrap();
+    // Large batches keep the server busy for a while (debug builds especially).
+    let body = common::gate(&keys, Purpose::Capsule, 64, None).bytes;
+    let started = Arc::new(Barrier::new(5));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, body, started) = (
+                server.url("/v1/evaluate"),
+                body.clone(),
+                Arc::clone(&started),
+            );
+            std::thread::spawn(move || {
+                let agent = agent();
+                let t = token("hal");
+                started.wait();
+                send(&agent, "POST", &url, Some(&t), &body).map(|(status, _)| status)
+            })
+        })
+        .collect();
+    started.wait();
+    std::thread::sleep(Duration::from_millis(150));
+    let status = server.terminate();
+    let answered: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(status.success(), "{status:?}");
+    // Every request sent before SIGTERM was answered in full.
+    assert!(
+        answered.iter().all(|a| matches!(a, Ok(200))),
+        "{answered:?}\n{}",
+        server.logs()
+    );
+    // And they were in flight: answered after the shutdown began.
+    let logs = server.logs();
+    let draining = logs
+        .find("draining in-flight requests")
+        .expect("shutdown logged");
+    let last_answer = logs.rfind("status=200").expect("answers logged");
+    assert!(draining < last_answer, "{logs}");
+    drop(dir);
+}
+
+#[test]
+fn keyring_from_the_environment_is_served_and_read_only() {
+    let (dir, data) = temp_dir();
+    let url = format!("sqlite://{}", data.join("db.sqlite3").display());
+    let keyring = Keyring::generate();
+    let json = keyring.to_json();
+    let mut env = test_env(&data, &url);
+    env.push(("QUORUMKEY_KEYRING_JSON".into(), json.to_string()));
+    let server = Spawned::start(&env, dir.path());
+    // The directory names the generation of the keyring given, and no file was created.
+    let (status, body) = send(
+        &agent(),
+        "GET",
+        &server.url("/.well-known/quorumkey/key-directory"),
+        None,
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let directory: quorumkey_server::keyring::Directory = serde_json::from_slice(&body).unwrap();
+    let expected = keyring.directory(SERVER_ID, &keyring.key_server(10).unwrap());
+    assert_eq!(directory, expected);
+    assert!(!data.join("keyring.json").exists());
+    // Rotating it is refused: it is kept elsewhere.
+    let rotate = std::process::Command::new(env!("CARGO_BIN_EXE_quorumkey-server"))
+        .args(["keys", "rotate"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert!(!rotate.status.success());
+    assert!(String::from_utf8_lossy(&rotate.stderr).contains("kept"));
+    drop((server, dir));
 }

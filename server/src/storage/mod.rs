@@ -20,7 +20,9 @@
 //! [`UserRecord`]: quorumkey::keyserver::UserRecord
 
 pub mod memory;
+#[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -159,6 +161,7 @@ pub enum StoreError {
     Invalid(&'static str),
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl From<sqlx::Error> for StoreError {
     /// A unique-key violation, a serialization failure or a deadlock means another
     /// transaction got there first: a [`StoreError::Conflict`], retried from the read.
@@ -218,14 +221,17 @@ pub(crate) fn check_commit(c: &Commit<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn to_i64(v: u64, what: &'static str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Invalid(what))
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative {what}")))
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn to_link(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into()
         .map_err(|_| StoreError::Corrupt("chain link is not 32 bytes".into()))
@@ -234,19 +240,31 @@ pub(crate) fn to_link(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`/`postgresql://…`,
 /// running its migrations when `migrate` is set.
 pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let _ = options;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(
+        #[cfg(feature = "postgres")]
+        return Ok(Arc::new(
             postgres::PostgresStore::connect(url, options).await?,
-        ))
-    } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url, options).await?))
-    } else if url == "memory:" {
-        Ok(Arc::new(memory::MemoryStore::default()))
-    } else {
-        Err(StoreError::Database(
-            "the database URL must start with sqlite:, postgres:// or postgresql://".into(),
-        ))
+        ));
+        #[cfg(not(feature = "postgres"))]
+        return Err(StoreError::Database(
+            "this build has no PostgreSQL support (feature `postgres`)".into(),
+        ));
     }
+    if url.starts_with("sqlite:") {
+        #[cfg(feature = "sqlite")]
+        return Ok(Arc::new(sqlite::SqliteStore::open(url, options).await?));
+        #[cfg(not(feature = "sqlite"))]
+        return Err(StoreError::Database(
+            "this build has no SQLite support (feature `sqlite`)".into(),
+        ));
+    }
+    if url == "memory:" {
+        return Ok(Arc::new(memory::MemoryStore::default()));
+    }
+    Err(StoreError::Database(
+        "the database URL must start with sqlite:, postgres:// or postgresql://".into(),
+    ))
 }
 
 /// Connection settings shared by the SQL backends.
@@ -258,6 +276,10 @@ pub struct StoreOptions {
     pub acquire_timeout: std::time::Duration,
     /// Run the migrations on open.
     pub migrate: bool,
+    /// SQLite only: sync the log at every (group) commit (`true`, the default), or only at
+    /// checkpoints (`false`: a process crash still loses nothing, but an operating-system
+    /// crash or power cut may lose the last commits, counted guesses included).
+    pub sqlite_full_sync: bool,
 }
 
 impl Default for StoreOptions {
@@ -266,6 +288,7 @@ impl Default for StoreOptions {
             max_connections: 16,
             acquire_timeout: std::time::Duration::from_secs(5),
             migrate: true,
+            sqlite_full_sync: true,
         }
     }
 }

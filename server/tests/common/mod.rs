@@ -348,9 +348,47 @@ impl Reply {
     }
 }
 
-/// The encoding prefix of a gate request (`spec/wire-format.md` §2).
-pub fn gate_prefix() -> [u8; 4] {
-    [b'Q', b'K', FORMAT_VERSION, ObjectType::GateRequest as u8]
+/// Everything a gate request carries before its purpose (`QK ‖ version ‖ type`, and
+/// whatever the wire format puts there next), taken from a request the core itself built,
+/// so these tests follow the wire format instead of spelling it out.
+pub fn gate_prefix() -> Vec<u8> {
+    static PREFIX: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PREFIX
+        .get_or_init(|| {
+            use quorumkey::keyserver::{KeyServer, Operation};
+            let mut rng = rand::rng();
+            let server = KeyServer::generate(&mut rng);
+            let outcome = server
+                .handle(b"prefix", None, Operation::AddKeyVersion, &mut rng)
+                .unwrap();
+            let record = outcome.record_update().unwrap().clone();
+            let keys = KeySet::from_bytes(&outcome.release(Some(&record)).unwrap().body).unwrap();
+            let policy = quorumkey::policy::Policy::builder(2)
+                .device(1, "phone")
+                .key_server(2, "key server", SERVER_ID)
+                .build()
+                .unwrap();
+            let setup = quorumkey::vault::KeyServerSetup::newest(
+                2.try_into().unwrap(),
+                &keys,
+                quorumkey::gate::GateMode::Voprf,
+                false,
+            )
+            .unwrap();
+            let (_, requests) = quorumkey::vault::Enrollment::new(policy, &mut rng)
+                .unwrap()
+                .request_gates(&[setup], None, &mut rng)
+                .unwrap();
+            let bytes = requests[0].request.to_bytes();
+            // One VOPRF element: the RFC 9497 request is a u16 count and 33 bytes; before it
+            // come purpose (1), key version (4) and mode (1).
+            let prefix = bytes[..bytes.len() - 35 - 6].to_vec();
+            assert_eq!(&prefix[..2], b"QK");
+            assert_eq!(prefix[3], ObjectType::GateRequest as u8);
+            assert_eq!(prefix[2], FORMAT_VERSION);
+            prefix
+        })
+        .clone()
 }
 
 enum Clients {
@@ -419,7 +457,7 @@ pub fn gate_at(
             info.to_vec(),
         ),
     };
-    let mut bytes = gate_prefix().to_vec();
+    let mut bytes = gate_prefix();
     bytes.push(purpose.to_byte());
     bytes.extend_from_slice(&version.to_be_bytes());
     match info {
@@ -431,6 +469,12 @@ pub fn gate_at(
         }
     }
     bytes.extend_from_slice(&EvaluationRequest::new(blinded).unwrap().to_bytes());
+    // What the core decodes is what was meant (or, for a request over its purpose's
+    // element budget, refused for that alone).
+    match quorumkey::gate::GateRequest::from_bytes(&bytes) {
+        Ok(parsed) => assert_eq!((parsed.purpose(), parsed.key_version()), (purpose, version)),
+        Err(e) => assert_eq!(e.code(), "element_budget", "{e}"),
+    }
     Gate {
         clients,
         inputs,
