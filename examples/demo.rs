@@ -6,8 +6,15 @@
 //! to the last guess, after which the password key is burned for good.
 //!
 //! Run: `cargo run --example demo` (an embedded key server), or against a running
-//! `quorumkey-server`: `cargo run --example demo -- --server http://127.0.0.1:8440 --token
-//! <token for one user>` (see `server/README.md` for `dev-token`).
+//! `quorumkey-server`, whose tokens are good for one request each, minting one per request:
+//!
+//! ```text
+//! cargo run -p quorumkey-server -- serve &
+//! cargo run --example demo -- --server http://127.0.0.1:8440 \
+//!     --token-command "cargo run -q -p quorumkey-server -- dev-token --user alice"
+//! ```
+//!
+//! (`--token TOKEN` sends one fixed token instead, for key servers that accept it again.)
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -175,9 +182,35 @@ fn start_server(state: Arc<Mutex<ServerState>>) -> Result<SocketAddr, Error> {
 // The client (in the real app: browser / Tauri / Capacitor code using the npm package)
 // ---------------------------------------------------------------------------------------
 
+/// Where the bearer token of each request comes from.
+enum Token {
+    /// The same token every time.
+    Fixed(String),
+    /// A shell command that prints a fresh token (for key servers whose tokens are single
+    /// use).
+    Command(String),
+}
+
+impl Token {
+    fn get(&self) -> Result<String, Error> {
+        match self {
+            Self::Fixed(token) => Ok(token.clone()),
+            Self::Command(command) => {
+                let out = std::process::Command::new("sh")
+                    .args(["-c", command])
+                    .output()?;
+                if !out.status.success() {
+                    return Err(format!("token command failed: {}", out.status).into());
+                }
+                Ok(String::from_utf8(out.stdout)?.trim().to_string())
+            }
+        }
+    }
+}
+
 struct Client {
     base: String,
-    token: String,
+    token: Token,
     agent: ureq::Agent,
     /// What the server was sent: kept to show it is only random-looking points.
     sent: Vec<Vec<u8>>,
@@ -198,7 +231,7 @@ impl std::error::Error for Refused {}
 impl Client {
     fn call(&self, method: &str, path: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
         let url = format!("{}{path}", self.base);
-        let auth = format!("Bearer {}", self.token);
+        let auth = format!("Bearer {}", self.token.get()?);
         let mut response = match method {
             "GET" => self.agent.get(&url).header("Authorization", &auth).call()?,
             "DELETE" => self
@@ -357,14 +390,15 @@ fn guard_line(keys: &KeySet) -> String {
     }
 }
 
-fn args() -> (Option<String>, Option<String>) {
+fn args() -> (Option<String>, Option<Token>) {
     let mut server = std::env::var("QUORUMKEY_SERVER_URL").ok();
-    let mut token = std::env::var("QUORUMKEY_TOKEN").ok();
+    let mut token = std::env::var("QUORUMKEY_TOKEN").ok().map(Token::Fixed);
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--server" => server = it.next(),
-            "--token" => token = it.next(),
+            "--token" => token = it.next().map(Token::Fixed),
+            "--token-command" => token = it.next().map(Token::Command),
             _ => {}
         }
     }
@@ -398,7 +432,7 @@ fn main() -> Result<(), Error> {
         .into();
     let mut client = Client {
         base,
-        token: token.unwrap_or_else(|| "token-alice".into()),
+        token: token.unwrap_or_else(|| Token::Fixed("token-alice".into())),
         agent,
         sent: Vec::new(),
     };

@@ -43,6 +43,26 @@ QUORUMKEY_REQUIRE_POSTGRES="${QUORUMKEY_REQUIRE_POSTGRES:-${CI:+1}}" \
     TEST_DATABASE_URL="$(postgres_url quorumkey_server)" \
     cargo test -p quorumkey-server
 
+step "the crate's demo against quorumkey-server (the standalone key server as its key server)"
+cargo build --quiet -p quorumkey-server --example demo
+demo_dir="$(mktemp -d)"
+(
+    cd "$demo_dir"
+    export QUORUMKEY_SERVER_ID=keys.demo.example QUORUMKEY_BIND=127.0.0.1:0
+    "$OLDPWD/target/debug/quorumkey-server" serve >server.log 2>&1 &
+    server=$!
+    trap 'kill "$server" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 100); do
+        url="$(grep -oE 'listening on http://[0-9.:]+' server.log | grep -oE 'http://[0-9.:]+' || true)"
+        [ -n "$url" ] && break
+        sleep 0.2
+    done
+    [ -n "$url" ] || { cat server.log; echo "quorumkey-server did not start"; exit 1; }
+    "$OLDPWD/target/debug/examples/demo" --server "$url" \
+        --token-command "$OLDPWD/target/debug/quorumkey-server dev-token --user alice" | tail -n 3
+)
+rm -rf "$demo_dir"
+
 step "npm package: build, pack, test the tarball (Node.js, TypeScript, PostgreSQL, Chromium), interop, benchmark"
 bash bindings/js/ci.sh
 
