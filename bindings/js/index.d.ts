@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'duplicate_holder' | 'unexpected_response' | 'missing_response' | 'response_count'
   | 'missing_pin' | 'password_presence' | 'untrusted_key' | 'untrusted_header' | 'stale_header'
   | 'key_id_mismatch' | 'key_version_not_newer' | 'epoch_exhausted' | 'unit_gate' | 'unit_rollback'
+  | 'unit_version_exhausted'
   // 3xxx verification and opening failures
   | 'bad_proof' | 'capsule_open' | 'wrong_password' | 'not_enough_shares' | 'invalid_shares'
   | 'unit_open' | 'unit_gate_refused' | 'unit_gate_proof' | 'password_stretch' | 'key_derivation'

@@ -44,6 +44,7 @@ export const codes = Object.freeze({
   epoch_exhausted: [2017, 500, false, 'The epoch counter is at its maximum; rekey the vault.'],
   unit_gate: [2018, 500, false, 'A gated unit was opened without its gate (read it with readUnits).'],
   unit_rollback: [2019, 500, false, 'Storage served an older version of a unit than the client last saw.'],
+  unit_version_exhausted: [2020, 500, false, 'A unit is at its last version number; seal it under a new unit id.'],
   bad_proof: [3001, 500, false, 'A key server\'s response failed verification (opaque).'],
   capsule_open: [3002, 500, false, 'A capsule did not open (opaque).'],
   wrong_password: [3003, 500, false, 'The password is wrong; `guessesRemaining` says how many guesses the key server has left.'],
