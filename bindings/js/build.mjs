@@ -49,7 +49,7 @@ const env = { ...process.env };
 if (args['opt-level']) env.CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL = String(args['opt-level']);
 const builds = [
   ['quorumkey', 'wasm-release', []],
-  ['quorumkey_server', 'wasm-server', ['--features', 'server']],
+  ['quorumkey_server', 'wasm-server', ['--features', 'server,messages']],
 ];
 for (const [name, profile, features] of builds) {
   if (!args['skip-cargo']) {

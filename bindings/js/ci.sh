@@ -30,7 +30,7 @@ fi
 export TEST_DATABASE_URL="postgres://quorumkey_npm:quorumkey_npm@127.0.0.1:5432/quorumkey_npm"
 
 section "bindings crate: clippy (wasm32) and the code-table unit tests"
-(cd "$root" && cargo clippy -p quorumkey-js --lib --target wasm32-unknown-unknown --features server \
+(cd "$root" && cargo clippy -p quorumkey-js --lib --target wasm32-unknown-unknown --features server,messages \
     --profile wasm-server -- -D warnings)
 (cd "$root" && cargo test -p quorumkey-js --lib)
 

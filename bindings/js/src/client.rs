@@ -23,7 +23,7 @@ use crate::error::{self, CONSUMED, JsResult, LOCKED, core, invalid};
 
 fn take<T>(slot: &mut Option<T>, what: &str) -> JsResult<T> {
     slot.take()
-        .ok_or_else(|| error::binding(CONSUMED, &format!("this {what} was already used")))
+        .ok_or_else(|| error::binding(CONSUMED, &error::join(&["this ", what, " was already used"])))
 }
 
 fn gate_mode(info: Option<Vec<u8>>) -> JsResult<GateMode> {
@@ -52,7 +52,7 @@ impl PasswordArg {
                 js_sys::Reflect::get(params, &JsValue::from_str(name))
                     .ok()
                     .and_then(|v| v.as_f64())
-                    .ok_or_else(|| invalid(&format!("password parameter {name} must be a number")))
+                    .ok_or_else(|| invalid(&error::join(&["password parameter ", name, " must be a number"])))
             };
             let memory = int(field("memoryKib")?, u32::MAX, "memoryKib")?;
             let iterations = int(field("iterations")?, u32::MAX, "iterations")?;

@@ -4,7 +4,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use rand_core::UnwrapErr;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::{JsResult, invalid};
+use crate::error::{JsResult, invalid, join};
 
 /// The randomness every call uses: the platform's CSPRNG (`crypto.getRandomValues`). The
 /// JavaScript loader checks it exists before the module is used, so it cannot fail here.
@@ -18,7 +18,7 @@ pub(crate) fn int(value: f64, max: u32, what: &str) -> JsResult<u32> {
         // In range and integral: the conversion is exact.
         Ok(value as u32)
     } else {
-        Err(invalid(&format!("{what} must be an integer in 0..={max}")))
+        Err(invalid(&join(&[what, " must be an integer in range"])))
     }
 }
 
@@ -42,7 +42,7 @@ pub(crate) fn byte_arrays(list: &Array, what: &str) -> JsResult<Vec<Option<Vec<u
             } else {
                 item.dyn_into::<Uint8Array>()
                     .map(|a| Some(a.to_vec()))
-                    .map_err(|_| invalid(&format!("{what} must be Uint8Arrays")))
+                    .map_err(|_| invalid(&join(&[what, " must be Uint8Arrays"])))
             }
         })
         .collect()
@@ -52,7 +52,7 @@ pub(crate) fn byte_arrays(list: &Array, what: &str) -> JsResult<Vec<Option<Vec<u
 pub(crate) fn required_byte_arrays(list: &Array, what: &str) -> JsResult<Vec<Vec<u8>>> {
     byte_arrays(list, what)?
         .into_iter()
-        .map(|item| item.ok_or_else(|| invalid(&format!("{what} must be Uint8Arrays"))))
+        .map(|item| item.ok_or_else(|| invalid(&join(&[what, " must be Uint8Arrays"]))))
         .collect()
 }
 

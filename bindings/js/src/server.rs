@@ -256,7 +256,7 @@ fn whole(value: f64, what: &str) -> JsResult<u64> {
         // Checked just above: a non-negative integer below 2^53, so exact.
         Ok(value as u64)
     } else {
-        Err(invalid(&format!("{what} must be a non-negative integer")))
+        Err(invalid(&error::join(&[what, " must be a non-negative integer"])))
     }
 }
 
