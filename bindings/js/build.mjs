@@ -1,7 +1,8 @@
 // Builds the npm package from the Rust crate: cargo (wasm32-unknown-unknown), wasm-bindgen
 // (pinned to the wasm-bindgen crate's version in Cargo.lock), optionally wasm-opt (npm
-// binaryen), then the ESM tree, the CommonJS tree (tsc) and a type check of the
-// declarations. Generated files go to dist/ (gitignored).
+// binaryen), then the ESM tree, the minified ESM tree for browsers and workers (terser,
+// with source maps), the CommonJS tree (tsc) and a type check of the declarations.
+// Generated files go to dist/ (gitignored).
 //
 //   node build.mjs [--wasm-opt=LEVEL] [--opt-level=s|z|3] [--skip-cargo]
 //
@@ -79,6 +80,23 @@ rmSync(join(dist, 'bindgen'), { recursive: true, force: true });
 const shared = readdirSync(join(here, 'js')).filter((f) => f.endsWith('.js'));
 for (const f of shared) cpSync(join(here, 'js', f), join(dist, 'esm', f));
 for (const f of readdirSync(join(here, 'js', 'esm'))) cpSync(join(here, 'js', 'esm', f), join(dist, 'esm', f));
+
+// The browser tree: the modules a browser, a Web Worker or workerd loads, minified (terser),
+// each with a source map pointing at its dist/esm/ original. Node.js loads dist/esm/.
+const { minify } = await import('terser');
+mkdirSync(join(dist, 'browser'), { recursive: true });
+const browserFiles = ['browser.js', 'workerd.js', 'index.js', 'wasm.js', 'errors.js', 'codes.js', 'args.js',
+  'client.js', 'flows.js', 'transport.js', 'storage.js', 'storage-idb.js', 'storage-unsupported.js', 'glue-client.js'];
+for (const f of browserFiles) {
+  const source = readFileSync(join(dist, 'esm', f), 'utf8');
+  const out = await minify({ [`../esm/${f}`]: source }, {
+    module: true, ecma: 2022, keep_classnames: true,
+    compress: { passes: 2 }, format: { comments: false },
+    sourceMap: { url: `${f}.map` },
+  });
+  writeFileSync(join(dist, 'browser', f), out.code);
+  writeFileSync(join(dist, 'browser', `${f}.map`), out.map);
+}
 
 // The CommonJS tree: tsc compiles the shared modules and the glue; the entries that read
 // the module's location are written for CommonJS by hand.

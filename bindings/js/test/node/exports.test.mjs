@@ -36,7 +36,7 @@ test('node import and require resolve to the Node.js entries', () => {
 });
 
 test('browser entry loads from a URL (file: here) and works', async () => {
-  const m = await import(join(pkgDir, 'dist/esm/browser.js'));
+  const m = await import(join(pkgDir, 'dist/browser/browser.js'));
   const wasm = readFileSync(join(pkgDir, 'dist/wasm/quorumkey_bg.wasm'));
   await m.ready({ wasm });
   const policy = m.encodePolicy({ threshold: 2, holders: [
@@ -62,7 +62,7 @@ import { register } from 'node:module';
 register(${JSON.stringify(new URL(`file://${join(dir, 'hooks.mjs')}`).href)});`);
   writeFileSync(join(dir, 'worker.mjs'), `
 const forbid = () => { throw new Error('Wasm code generation disallowed by embedder'); };
-const entry = ${JSON.stringify(join(pkgDir, 'dist/esm/workerd.js'))};
+const entry = ${JSON.stringify(join(pkgDir, 'dist/browser/workerd.js'))};
 // Node's own fetch compiles its HTTP parser lazily: load it before forbidding compilation.
 void globalThis.Response;
 const m = await import(entry);
