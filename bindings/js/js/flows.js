@@ -3,7 +3,7 @@
 // requests; every protocol decision stays in the core.
 import * as a from './args.js';
 import { ready } from './wasm.js';
-import { QuorumkeyError } from './errors.js';
+import { QuorumkeyError, isQuorumkeyError } from './errors.js';
 import {
   Enrollment, Unlock, ShareCard, inspectHeader, inspectCapsule, inspectKeySet,
   recoveryKit, openRecoveryKit, inspectPolicy, encodePolicy,
@@ -22,7 +22,7 @@ function wrap(keyId, t) {
       try {
         result = await t[m](...args);
       } catch (e) {
-        if (e instanceof QuorumkeyError) throw e;
+        if (isQuorumkeyError(e)) throw e;
         throw new QuorumkeyError('transport', `${keyId} ${m}: ${e?.message ?? e}`, { cause: e });
       }
       if (!(result instanceof Uint8Array)) {
