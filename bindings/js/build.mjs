@@ -5,6 +5,7 @@
 // Generated files go to dist/ (gitignored).
 //
 //   node build.mjs [--wasm-opt=LEVEL] [--opt-level=s|z|3] [--skip-cargo]
+//   node build.mjs --test-rng     (TESTS ONLY: see below)
 //
 // Two WebAssembly modules: quorumkey_bg.wasm (the client: browsers, workers) and
 // quorumkey_server_bg.wasm (client + key-server role: Node.js).
@@ -39,6 +40,23 @@ const bindgen = process.env.WASM_BINDGEN ?? 'wasm-bindgen';
 const found = execFileSync(bindgen, ['--version'], { encoding: 'utf8' }).trim();
 if (found !== `wasm-bindgen ${bindgenVersion}`) {
   throw new Error(`${found} found; Cargo.lock has wasm-bindgen ${bindgenVersion}: cargo install wasm-bindgen-cli --version ${bindgenVersion}`);
+}
+
+// TESTS ONLY: the Node.js module with the `test-rng` feature (named deterministic random
+// streams for replaying spec/vectors/protocol.json), written to target/npm/test-rng/ beside
+// the packed tarball and never into the package: the vectors test swaps it into a copy of
+// the installed package.
+if (args['test-rng']) {
+  const out = join(targetDir, 'npm', 'test-rng');
+  run('cargo', ['build', '-p', 'quorumkey-js', '--lib', '--target', 'wasm32-unknown-unknown',
+    '--profile', 'wasm-server', '--features', 'server,messages,test-rng'], { cwd: root });
+  rmSync(out, { recursive: true, force: true });
+  run(bindgen, ['--target', 'web', '--omit-default-module-path', '--weak-refs', '--no-typescript',
+    '--out-name', 'quorumkey_server', '--out-dir', out,
+    join(targetDir, 'wasm32-unknown-unknown', 'wasm-server', 'quorumkey_js.wasm')]);
+  renameSync(join(out, 'quorumkey_server.js'), join(out, 'glue-server.js'));
+  console.log(`test-rng module: ${out}`);
+  process.exit(0);
 }
 
 rmSync(dist, { recursive: true, force: true });

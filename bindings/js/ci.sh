@@ -29,9 +29,11 @@ if ! su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'quo
 fi
 export TEST_DATABASE_URL="postgres://quorumkey_npm:quorumkey_npm@127.0.0.1:5432/quorumkey_npm"
 
-section "bindings crate: clippy (wasm32) and the code-table unit tests"
-(cd "$root" && cargo clippy -p quorumkey-js --lib --target wasm32-unknown-unknown --features server,messages \
-    --profile wasm-server -- -D warnings)
+section "bindings crate: clippy (wasm32: the browser's, Node.js's and the test module's features) and the code-table unit tests"
+for features in "" "server,messages" "server,messages,test-rng"; do
+    (cd "$root" && cargo clippy -p quorumkey-js --lib --target wasm32-unknown-unknown --features "$features" \
+        --profile wasm-server -- -D warnings)
+done
 (cd "$root" && cargo test -p quorumkey-js --lib)
 
 section "build and pack"
@@ -41,6 +43,9 @@ rm -f "$out"/quorumkey-*.tgz
 npm pack --pack-destination "$out" >/dev/null
 tarball="$(ls "$out"/quorumkey-*.tgz)"
 echo "packed $tarball"
+# TESTS ONLY, outside the package: the module with named deterministic random streams that
+# the vectors test swaps into a copy of the installed package (spec/vectors/protocol.json).
+node build.mjs --test-rng
 
 section "tests against the packed tarball"
 cd test

@@ -350,6 +350,8 @@ function pendingAudit(h) {
   const fields = Object.freeze(hexFields(call(() => h.fields())));
   return Object.freeze({
     fields,
+    /** The event's canonical bytes (what the chain link hashes). */
+    bytes: call(() => h.toBytes()),
     /** The chain link for this event as number `seq` at `timeMs` after `previous`. */
     chain(previous, seq, timeMs) {
       a.bytes(previous, 'previous');

@@ -24,6 +24,8 @@ mod convert;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "test-rng")]
+pub mod test_rng;
 
 use wasm_bindgen::prelude::*;
 

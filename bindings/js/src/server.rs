@@ -105,7 +105,7 @@ impl KeyServer {
         };
         let inner = self
             .inner
-            .handle(user, record.as_ref(), operation, &mut convert::rng())
+            .handle(user, record.as_ref(), operation, &mut convert::server_rng(&self.inner))
             .map_err(core)?;
         Ok(Outcome { inner: Some(inner) })
     }
