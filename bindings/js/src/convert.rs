@@ -26,7 +26,9 @@ pub(crate) fn rng() -> crate::test_rng::Stream {
 
 /// The randomness a key server's `handle` uses: [`os_rng`].
 #[cfg(all(feature = "server", not(feature = "test-rng")))]
-pub(crate) fn server_rng(_server: &quorumkey::keyserver::KeyServer) -> UnwrapErr<getrandom::SysRng> {
+pub(crate) fn server_rng(
+    _server: &quorumkey::keyserver::KeyServer,
+) -> UnwrapErr<getrandom::SysRng> {
     os_rng()
 }
 

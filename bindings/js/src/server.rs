@@ -105,7 +105,12 @@ impl KeyServer {
         };
         let inner = self
             .inner
-            .handle(user, record.as_ref(), operation, &mut convert::server_rng(&self.inner))
+            .handle(
+                user,
+                record.as_ref(),
+                operation,
+                &mut convert::server_rng(&self.inner),
+            )
             .map_err(core)?;
         Ok(Outcome { inner: Some(inner) })
     }
@@ -149,7 +154,11 @@ impl Outcome {
 
     /// The audit event to store with the update (or alone), or `undefined`.
     pub fn audit(&self) -> JsResult<Option<Audit>> {
-        Ok(self.get()?.audit_event().cloned().map(|inner| Audit { inner }))
+        Ok(self
+            .get()?
+            .audit_event()
+            .cloned()
+            .map(|inner| Audit { inner }))
     }
 
     /// The response body, once the update is stored: `stored` is the record as the store
@@ -256,7 +265,10 @@ fn whole(value: f64, what: &str) -> JsResult<u64> {
         // Checked just above: a non-negative integer below 2^53, so exact.
         Ok(value as u64)
     } else {
-        Err(invalid(&error::join(&[what, " must be a non-negative integer"])))
+        Err(invalid(&error::join(&[
+            what,
+            " must be a non-negative integer",
+        ])))
     }
 }
 

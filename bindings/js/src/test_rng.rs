@@ -32,7 +32,10 @@ pub fn test_rng_seed(party: &str, seed: &[u8]) -> JsResult<()> {
     let seed: [u8; 32] = seed
         .try_into()
         .map_err(|_| invalid("a test stream seed is 32 bytes"))?;
-    STREAMS.with(|s| s.borrow_mut().insert(party.to_owned(), ChaCha20Rng::from_seed(seed)));
+    STREAMS.with(|s| {
+        s.borrow_mut()
+            .insert(party.to_owned(), ChaCha20Rng::from_seed(seed))
+    });
     Ok(())
 }
 
