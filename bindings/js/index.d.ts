@@ -45,7 +45,7 @@ export type ErrorCode =
   | 'unlock_tag_mismatch' | 'record_not_stored'
   // 5xxx HTTP
   | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'body_too_large'
-  | 'unsupported_media_type' | 'rate_limited' | 'internal' | 'busy' | 'unavailable'
+  | 'unsupported_media_type' | 'rate_limited' | 'internal' | 'busy' | 'unavailable' | 'token_replayed'
   // 6xxx this package
   | 'invalid_argument' | 'consumed' | 'locked' | 'not_ready' | 'transport' | 'unsupported' | 'storage';
 

@@ -75,6 +75,7 @@ export const codes = Object.freeze({
   internal: [5008, 500, false, 'An internal error (details are logged, never sent).'],
   busy: [5009, 503, true, 'The record changed concurrently too often, or the database is unavailable; retry.'],
   unavailable: [5010, 503, true, 'The key server is not ready.'],
+  token_replayed: [5011, 401, false, 'The bearer token was already used (a standalone key server accepts each token for one request): send a fresh one.'],
   invalid_argument: [6001, 500, false, 'An argument of the wrong type, length or range.'],
   consumed: [6002, 500, false, 'A single-use object (pending step, freed handle) was used again.'],
   locked: [6003, 500, false, 'The vault is locked (explicitly or by its idle timer); unlock it again.'],
