@@ -4,13 +4,15 @@
 //! settings as the Node.js module (opt-level 3, fat LTO, one codegen unit, panic=abort).
 //!
 //! * one P-256 VOPRF round trip: a gated unit's read (`UnitRead::start`), the key server's
-//!   evaluation (`KeyServer::handle` on the stored record, released), `UnitRead::finish`;
+//!   evaluation as the package's key-server role does it (the stored record decoded,
+//!   `KeyServer::handle`, the audit event chained, released), `UnitRead::finish`;
 //! * client-side unlock of a 2-of-3 vault {device, key server, card} without password:
 //!   `Unlock::start` + `Unlock::finish` (the key server's evaluation excluded);
 //! * the same with a password at the default Argon2id parameters (64 MiB, t=3, p=1).
 //!
 //! Prints the medians (ms) of `N` rounds (first argument, default 30; 3 for the password)
-//! as one JSON line: `{"voprf", "voprfClient", "voprfServer", "unlock", "password"}`.
+//! and the best rounds as one JSON line: `{"voprf", "voprfBest", "voprfClient",
+//! "voprfServer", "unlock", "unlockBest", "password"}`.
 //!
 //! `cargo run -p quorumkey-js --example native_bench --profile wasm-server -- 30`
 
@@ -28,28 +30,57 @@ type Error = Box<dyn std::error::Error>;
 const KEY_ID: &str = "keys.example.com";
 const USER: &[u8] = b"bench";
 
+/// The key server as the package's key-server role runs it: the record kept as bytes (the
+/// database row), decoded for its revision and again by `handle`, the update encoded and
+/// stored before the answer is released, and each audit event chained.
 struct Server {
     keys: KeyServer,
-    record: Option<UserRecord>,
+    stored: Option<Vec<u8>>,
+    chain: [u8; 32],
+    seq: u64,
 }
 
 impl Server {
     fn call(&mut self, op: Operation<'_>) -> Result<Vec<u8>, Error> {
         let mut rng = UnwrapErr(getrandom::SysRng);
-        Ok(self
-            .keys
-            .handle_local(USER, &mut self.record, op, &mut rng)?
-            .body)
+        let _revision = self
+            .stored
+            .as_deref()
+            .map(UserRecord::from_bytes)
+            .transpose()?
+            .map(|r| r.revision());
+        let record = self
+            .stored
+            .as_deref()
+            .map(UserRecord::from_bytes)
+            .transpose()?;
+        let outcome = self.keys.handle(USER, record.as_ref(), op, &mut rng)?;
+        let update = outcome.record_update().cloned();
+        if let Some(update) = &update {
+            self.stored = Some(update.to_secret_bytes().to_vec());
+        }
+        if let Some(event) = outcome.audit_event() {
+            self.seq += 1;
+            self.chain = event.chain(&self.chain, self.seq, self.seq);
+        }
+        Ok(outcome.release(update.as_ref())?.body)
     }
 
     fn evaluate(&mut self, body: &[u8]) -> Result<GateResponse, Error> {
-        Ok(GateResponse::from_bytes(&self.call(Operation::Evaluate(body))?)?)
+        Ok(GateResponse::from_bytes(
+            &self.call(Operation::Evaluate(body))?,
+        )?)
     }
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
+fn median(xs: &[f64]) -> f64 {
+    let mut xs = xs.to_vec();
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
+}
+
+fn best(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
 fn ms(since: Instant) -> f64 {
@@ -65,7 +96,9 @@ fn main() -> Result<(), Error> {
     let mut rng = UnwrapErr(getrandom::SysRng);
     let mut server = Server {
         keys: KeyServer::new([9; 32]),
-        record: None,
+        stored: None,
+        chain: [0; 32],
+        seq: 0,
     };
     let keys = KeySet::from_bytes(&server.call(Operation::AddKeyVersion)?)?;
     let policy = Policy::builder(2)
@@ -171,12 +204,14 @@ fn main() -> Result<(), Error> {
     }
 
     println!(
-        "{{\"voprf\":{:.3},\"voprfClient\":{:.3},\"voprfServer\":{:.3},\"unlock\":{:.3},\"password\":{:.3}}}",
-        median(total),
-        median(client),
-        median(evaluation),
-        median(unlock),
-        median(password)
+        "{{\"voprf\":{:.3},\"voprfBest\":{:.3},\"voprfClient\":{:.3},\"voprfServer\":{:.3},\"unlock\":{:.3},\"unlockBest\":{:.3},\"password\":{:.3}}}",
+        median(&total),
+        best(&total),
+        median(&client),
+        median(&evaluation),
+        median(&unlock),
+        best(&unlock),
+        median(&password)
     );
     Ok(())
 }
