@@ -88,6 +88,11 @@ for (const [name, profile, features] of builds) {
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       wasm, '-o', wasm]);
   }
+  // The package never ships the tests-only seam (`--skip-cargo` after `--test-rng` would
+  // pick up that build's module: refuse it).
+  if (readFileSync(join(out, `${name}.js`), 'utf8').includes('testRng')) {
+    throw new Error(`${built} is a --test-rng build: rebuild without --skip-cargo`);
+  }
   const glue = name === 'quorumkey' ? 'glue-client.js' : 'glue-server.js';
   renameSync(join(out, `${name}.js`), join(dist, 'esm', glue));
   console.log(`${name}_bg.wasm: ${statSync(wasm).size} bytes`);

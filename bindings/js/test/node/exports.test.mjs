@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,25 @@ test('every exports target and types file is in the package', () => {
   }
   assert.ok(existsSync(join(pkgDir, 'VERSION')));
   assert.ok(!existsSync(join(pkgDir, 'src')), 'Rust sources are not shipped');
+});
+
+test('the package has no tests-only seam (the test-rng feature)', () => {
+  for (const tree of ['browser', 'esm', 'cjs']) {
+    for (const f of readdirSync(join(pkgDir, 'dist', tree)).filter((n) => n.endsWith('.js'))) {
+      assert.ok(!readFileSync(join(pkgDir, 'dist', tree, f), 'utf8').includes('testRng'), `dist/${tree}/${f}`);
+    }
+  }
+});
+
+test('sideEffects names every module that registers a platform loader (bundlers keep them)', () => {
+  assert.ok(Array.isArray(pkg.sideEffects), 'sideEffects must list the entries, not be false');
+  for (const tree of ['browser', 'esm', 'cjs']) {
+    for (const f of readdirSync(join(pkgDir, 'dist', tree)).filter((n) => n.endsWith('.js'))) {
+      const code = readFileSync(join(pkgDir, 'dist', tree, f), 'utf8');
+      const registers = f !== 'wasm.js' && (/setPlatform/.test(code) || /['"]\.\/node\.js['"]/.test(code));
+      if (registers) assert.ok(pkg.sideEffects.includes(`./dist/${tree}/${f}`), `dist/${tree}/${f} has side effects but is not in sideEffects`);
+    }
+  }
 });
 
 test('node import and require resolve to the Node.js entries', () => {
