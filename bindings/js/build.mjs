@@ -1,9 +1,11 @@
 // Builds the npm package from the Rust crate: cargo (wasm32-unknown-unknown), wasm-bindgen
 // (pinned to the wasm-bindgen crate's version in Cargo.lock), optionally wasm-opt (npm
-// binaryen), then the ESM tree, the CommonJS tree (tsc) and a type check of the
-// declarations. Generated files go to dist/ (gitignored).
+// binaryen), then the ESM tree, the minified ESM tree for browsers and workers (terser,
+// with source maps), the CommonJS tree (tsc) and a type check of the declarations.
+// Generated files go to dist/ (gitignored).
 //
 //   node build.mjs [--wasm-opt=LEVEL] [--opt-level=s|z|3] [--skip-cargo]
+//   node build.mjs --test-rng     (TESTS ONLY: see below)
 //
 // Two WebAssembly modules: quorumkey_bg.wasm (the client: browsers, workers) and
 // quorumkey_server_bg.wasm (client + key-server role: Node.js).
@@ -40,6 +42,23 @@ if (found !== `wasm-bindgen ${bindgenVersion}`) {
   throw new Error(`${found} found; Cargo.lock has wasm-bindgen ${bindgenVersion}: cargo install wasm-bindgen-cli --version ${bindgenVersion}`);
 }
 
+// TESTS ONLY: the Node.js module with the `test-rng` feature (named deterministic random
+// streams for replaying spec/vectors/protocol.json), written to target/npm/test-rng/ beside
+// the packed tarball and never into the package: the vectors test swaps it into a copy of
+// the installed package.
+if (args['test-rng']) {
+  const out = join(targetDir, 'npm', 'test-rng');
+  run('cargo', ['build', '-p', 'quorumkey-js', '--lib', '--target', 'wasm32-unknown-unknown',
+    '--profile', 'wasm-server', '--features', 'server,messages,test-rng'], { cwd: root });
+  rmSync(out, { recursive: true, force: true });
+  run(bindgen, ['--target', 'web', '--omit-default-module-path', '--weak-refs', '--no-typescript',
+    '--out-name', 'quorumkey_server', '--out-dir', out,
+    join(targetDir, 'wasm32-unknown-unknown', 'wasm-server', 'quorumkey_js.wasm')]);
+  renameSync(join(out, 'quorumkey_server.js'), join(out, 'glue-server.js'));
+  console.log(`test-rng module: ${out}`);
+  process.exit(0);
+}
+
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 mkdirSync(join(dist, 'esm'), { recursive: true });
@@ -49,7 +68,7 @@ const env = { ...process.env };
 if (args['opt-level']) env.CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL = String(args['opt-level']);
 const builds = [
   ['quorumkey', 'wasm-release', []],
-  ['quorumkey_server', 'wasm-server', ['--features', 'server']],
+  ['quorumkey_server', 'wasm-server', ['--features', 'server,messages']],
 ];
 for (const [name, profile, features] of builds) {
   if (!args['skip-cargo']) {
@@ -69,6 +88,11 @@ for (const [name, profile, features] of builds) {
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       wasm, '-o', wasm]);
   }
+  // The package never ships the tests-only seam (`--skip-cargo` after `--test-rng` would
+  // pick up that build's module: refuse it).
+  if (readFileSync(join(out, `${name}.js`), 'utf8').includes('testRng')) {
+    throw new Error(`${built} is a --test-rng build: rebuild without --skip-cargo`);
+  }
   const glue = name === 'quorumkey' ? 'glue-client.js' : 'glue-server.js';
   renameSync(join(out, `${name}.js`), join(dist, 'esm', glue));
   console.log(`${name}_bg.wasm: ${statSync(wasm).size} bytes`);
@@ -79,6 +103,23 @@ rmSync(join(dist, 'bindgen'), { recursive: true, force: true });
 const shared = readdirSync(join(here, 'js')).filter((f) => f.endsWith('.js'));
 for (const f of shared) cpSync(join(here, 'js', f), join(dist, 'esm', f));
 for (const f of readdirSync(join(here, 'js', 'esm'))) cpSync(join(here, 'js', 'esm', f), join(dist, 'esm', f));
+
+// The browser tree: the modules a browser, a Web Worker or workerd loads, minified (terser),
+// each with a source map pointing at its dist/esm/ original. Node.js loads dist/esm/.
+const { minify } = await import('terser');
+mkdirSync(join(dist, 'browser'), { recursive: true });
+const browserFiles = ['browser.js', 'workerd.js', 'index.js', 'wasm.js', 'errors.js', 'codes.js', 'args.js',
+  'client.js', 'flows.js', 'transport.js', 'storage.js', 'storage-idb.js', 'storage-unsupported.js', 'glue-client.js'];
+for (const f of browserFiles) {
+  const source = readFileSync(join(dist, 'esm', f), 'utf8');
+  const out = await minify({ [`../esm/${f}`]: source }, {
+    module: true, ecma: 2022, keep_classnames: true,
+    compress: { passes: 2 }, format: { comments: false },
+    sourceMap: { url: `${f}.map` },
+  });
+  writeFileSync(join(dist, 'browser', f), out.code);
+  writeFileSync(join(dist, 'browser', `${f}.map`), out.map);
+}
 
 // The CommonJS tree: tsc compiles the shared modules and the glue; the entries that read
 // the module's location are written for CommonJS by hand.

@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'duplicate_holder' | 'unexpected_response' | 'missing_response' | 'response_count'
   | 'missing_pin' | 'password_presence' | 'untrusted_key' | 'untrusted_header' | 'stale_header'
   | 'key_id_mismatch' | 'key_version_not_newer' | 'epoch_exhausted' | 'unit_gate' | 'unit_rollback'
+  | 'unit_version_exhausted'
   // 3xxx verification and opening failures
   | 'bad_proof' | 'capsule_open' | 'wrong_password' | 'not_enough_shares' | 'invalid_shares'
   | 'unit_open' | 'unit_gate_refused' | 'unit_gate_proof' | 'password_stretch' | 'key_derivation'
@@ -44,7 +45,7 @@ export type ErrorCode =
   | 'unlock_tag_mismatch' | 'record_not_stored'
   // 5xxx HTTP
   | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'body_too_large'
-  | 'unsupported_media_type' | 'rate_limited' | 'internal' | 'busy' | 'unavailable'
+  | 'unsupported_media_type' | 'rate_limited' | 'internal' | 'busy' | 'unavailable' | 'token_replayed'
   // 6xxx this package
   | 'invalid_argument' | 'consumed' | 'locked' | 'not_ready' | 'transport' | 'unsupported' | 'storage';
 
@@ -232,6 +233,34 @@ export interface ServerSetup {
   info?: string | Uint8Array;
 }
 
+/**
+ * Where a key server's unit gates move (Rust: `GateTarget`): the newest unit-gate key of
+ * `keySet`, VOPRF or POPRF with `info`. One per key server.
+ */
+export interface UnitTarget {
+  keyId: string;
+  keySet: Uint8Array;
+  info?: string | Uint8Array;
+}
+
+/** What `keyServerSetup` pins (Rust: `KeyServerSetup::newest`). */
+export interface PinnedKey {
+  holder: number;
+  keyVersion: number;
+  purpose: 'capsule' | 'password_capsule';
+  publicKey: Uint8Array;
+  mode: 'voprf' | 'poprf';
+  info: Uint8Array | null;
+}
+
+/**
+ * The key enrolling or re-sealing pins for key-server holder `holder` from `keySet`: the
+ * newest one for a capsule with (`password: true`) or without a password. Throws
+ * `missing_pin` if there is none (no password key before the guard is set up).
+ */
+export function keyServerSetup(holder: number, keySet: Uint8Array,
+  options?: { info?: string | Uint8Array; password?: boolean }): PinnedKey;
+
 /** A dealt vault, before its capsules are sealed (Rust: `Enrollment`). */
 export class Enrollment implements Disposable {
   private constructor();
@@ -345,6 +374,12 @@ export class UnlockedVault implements Disposable {
     servers: ServerSetup[]; password?: PasswordInput }): PendingEnrollment;
   /** Re-encrypts `units` of `old` (the vault before a rekey) under this vault. */
   reencryptUnits(old: UnlockedVault, units: Uint8Array[]): Uint8Array[];
+  /**
+   * Starts a revocation (Rust: `UnlockedVault::revoke`): a rekey, and every one of `units`
+   * moved under the new root key, gated ones to their key server's `unitTargets` entry.
+   */
+  revoke(args: { header: Uint8Array; capsules: Uint8Array[]; policy?: PolicySpec | Uint8Array;
+    servers: ServerSetup[]; password?: PasswordInput; units?: Uint8Array[]; unitTargets?: UnitTarget[] }): Revocation;
   /** Locks now: keys zeroized. */
   lock(): void;
   dispose(): void;
@@ -371,6 +406,50 @@ export class Reseal implements Disposable {
   private constructor();
   readonly request: ServerRequest;
   finish(response: Uint8Array): Uint8Array;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** A revocation waiting for the key servers (Rust: `Revocation`). */
+export class Revocation implements Disposable {
+  private constructor();
+  readonly requests: readonly ServerRequest[];
+  /** Every request needs its answer. All or nothing. */
+  finish(responses: Uint8Array[], options?: VaultOptions): Enrolled & { units: Uint8Array[] };
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * Units moving to a new root key and/or their gates to newer key versions, each as its
+ * next version (Rust: `UnitMigration`).
+ */
+export class UnitMigration implements Disposable {
+  private constructor();
+  static start(args: { units: Uint8Array[]; targets?: UnitTarget[] }): UnitMigration;
+  readonly requests: readonly ServerRequest[];
+  /** The moved units, from `oldVault` to `newVault` (the same vault, or after a rekey). */
+  finish(oldVault: UnlockedVault, newVault: UnlockedVault, responses: Uint8Array[]): Uint8Array[];
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * The latest version of each unit of one vault this client has seen (Rust: `UnitIndex`):
+ * rollback detection. Keep it with the device share (`DeviceShareStore.saveIndex`).
+ */
+export class UnitIndex implements Disposable {
+  private constructor();
+  static create(vaultId: Uint8Array): UnitIndex;
+  static fromBytes(bytes: Uint8Array): UnitIndex;
+  readonly vaultId: Uint8Array;
+  latest(unitId: string | Uint8Array): number | undefined;
+  /** Throws `unit_rollback` for a unit older than the latest seen, `wrong_vault` for another vault's. */
+  check(unit: Uint8Array): void;
+  /** `check`, then records the unit's version as the latest. */
+  observe(unit: Uint8Array): void;
+  forget(unitId: string | Uint8Array): void;
+  toBytes(): Uint8Array;
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -510,10 +589,21 @@ export interface Change extends Enrolled {
 }
 
 /**
- * Re-deal (refresh or revocation): the same secret, new shares for every holder of
- * `policy` (default: the current one) at the next epoch, under a new key version at each
- * key server. Persist the result, check it unlocks, then `commit()`.
+ * Refresh (Rust: `UnlockedVault::refresh`): the same secret, new shares for every holder
+ * of `policy` (default: the current one) at the next epoch, under a new key version at
+ * each key server. Persist the result, check it unlocks, then `commit()`. To revoke a
+ * holder whose share may meet others (a lost device and its card), use `revoke`.
  */
+export function refresh(vault: UnlockedVault, args: {
+  header: Uint8Array;
+  capsules: Uint8Array[];
+  servers: Servers;
+  policy?: PolicySpec | Uint8Array;
+  password?: PasswordInput;
+  info?: Record<string, string | Uint8Array>;
+} & VaultOptions): Promise<Change>;
+
+/** @deprecated the former name of `refresh`. */
 export function redeal(vault: UnlockedVault, args: {
   header: Uint8Array;
   capsules: Uint8Array[];
@@ -534,14 +624,50 @@ export function rekey(vault: UnlockedVault, args: {
   info?: Record<string, string | Uint8Array>;
 } & VaultOptions): Promise<Change & { units: Uint8Array[] }>;
 
-/** Re-seals capsules under a new key version at their key servers (rotation, password change). */
+/**
+ * Revocation, as spec/threat-model.md recommends it: a rekey (new secret: nothing sealed
+ * from now on opens with old shares, even `t` of them together) and every unit moved under
+ * it, gated ones to a new key version at their key server; unlock tags move to the new
+ * vault. Persist the result, check it unlocks, then `commit()`.
+ */
+export function revoke(vault: UnlockedVault, args: {
+  header: Uint8Array;
+  capsules: Uint8Array[];
+  servers: Servers;
+  policy?: PolicySpec | Uint8Array;
+  password?: PasswordInput;
+  units?: Uint8Array[];
+  /** POPRF labels of the new capsules, by key id. */
+  info?: Record<string, string | Uint8Array>;
+  /** The POPRF label of moved unit gates, by key id (default: the one the units share). */
+  unitInfo?: Record<string, string | Uint8Array>;
+} & VaultOptions): Promise<Change & { units: Uint8Array[] }>;
+
+/**
+ * Re-seals capsules under a new key version at their key servers (rotation, password
+ * change), and moves `units`' gates to it (`migrateUnits`); `commit()` then drops the old
+ * versions.
+ */
 export function reseal(vault: UnlockedVault, args: {
   header: Uint8Array;
   capsules: Uint8Array[];
   servers: Servers;
   password?: PasswordInput;
   info?: Record<string, string | Uint8Array>;
-}): Promise<{ capsules: Uint8Array[]; commit(): Promise<void> }>;
+  units?: Uint8Array[];
+  unitInfo?: Record<string, string | Uint8Array>;
+}): Promise<{ capsules: Uint8Array[]; units: Uint8Array[]; commit(): Promise<void> }>;
+
+/**
+ * Moves `units` (each as its next version) and their gates to the newest unit-gate key of
+ * their key servers, before an old key version is dropped.
+ */
+export function migrateUnits(vault: UnlockedVault, args: {
+  units: Uint8Array[];
+  servers: Servers;
+  unitInfo?: Record<string, string | Uint8Array>;
+  keySets?: Record<string, Uint8Array>;
+}): Promise<Uint8Array[]>;
 
 /** Whether `capsule` uses a key version its key set no longer marks current (rotate it). */
 export function needsReseal(capsule: Uint8Array, keySet: Uint8Array): boolean;
@@ -557,7 +683,12 @@ export interface DeviceShareStore {
   save(vaultId: Uint8Array, share: DeviceShare): Promise<void>;
   /** The share, or null if none is stored for this vault. */
   load(vaultId: Uint8Array): Promise<DeviceShare | null>;
+  /** Deletes the share and the unit index. */
   delete(vaultId: Uint8Array): Promise<void>;
+  /** Keeps the vault's unit index (rollback detection) with the share. */
+  saveIndex(vaultId: Uint8Array, index: UnitIndex): Promise<void>;
+  /** The unit index, or null if none is stored for this vault. */
+  loadIndex(vaultId: Uint8Array): Promise<UnitIndex | null>;
 }
 
 /** A platform's key-value secure storage (Tauri, Capacitor…), strings in and out. */
@@ -572,7 +703,11 @@ export class IndexedDbShareStore implements DeviceShareStore {
   constructor(options?: { dbName?: string; storeName?: string });
   save(vaultId: Uint8Array, share: DeviceShare): Promise<void>;
   load(vaultId: Uint8Array): Promise<DeviceShare | null>;
+  /** Deletes the share and the unit index. */
   delete(vaultId: Uint8Array): Promise<void>;
+  /** Keeps the unit index, sealed under the same non-extractable AES-GCM key. */
+  saveIndex(vaultId: Uint8Array, index: UnitIndex): Promise<void>;
+  loadIndex(vaultId: Uint8Array): Promise<UnitIndex | null>;
   close(): void;
 }
 
@@ -581,7 +716,12 @@ export class FileShareStore implements DeviceShareStore {
   constructor(options: { directory: string });
   save(vaultId: Uint8Array, share: DeviceShare): Promise<void>;
   load(vaultId: Uint8Array): Promise<DeviceShare | null>;
+  /** Deletes the share and the unit index. */
   delete(vaultId: Uint8Array): Promise<void>;
+  /** Keeps the vault's unit index (rollback detection) with the share. */
+  saveIndex(vaultId: Uint8Array, index: UnitIndex): Promise<void>;
+  /** The unit index, or null if none is stored for this vault. */
+  loadIndex(vaultId: Uint8Array): Promise<UnitIndex | null>;
 }
 
 /** Any key-value secure storage plugin, through an adapter (see the README). */
@@ -589,7 +729,12 @@ export class SecureStorageShareStore implements DeviceShareStore {
   constructor(adapter: SecureStorageAdapter);
   save(vaultId: Uint8Array, share: DeviceShare): Promise<void>;
   load(vaultId: Uint8Array): Promise<DeviceShare | null>;
+  /** Deletes the share and the unit index. */
   delete(vaultId: Uint8Array): Promise<void>;
+  /** Keeps the vault's unit index (rollback detection) with the share. */
+  saveIndex(vaultId: Uint8Array, index: UnitIndex): Promise<void>;
+  /** The unit index, or null if none is stored for this vault. */
+  loadIndex(vaultId: Uint8Array): Promise<UnitIndex | null>;
 }
 
 /** In memory (tests). */

@@ -21,6 +21,8 @@ export interface PendingAudit {
     generation: number | null;
     maxGuesses: number | null;
   }>;
+  /** The event's canonical bytes (wire-format §15): what each chain link hashes. */
+  readonly bytes: Uint8Array;
   /** This event's link of the user's hash chain, after `previous` (32 zero bytes first). */
   chain(previous: Uint8Array, seq: number, timeMs: number): Uint8Array;
 }

@@ -200,8 +200,9 @@ function password(value, name = 'password') {
   return [secret, params];
 }
 
-function servers(m, list) {
+function servers(m, list, targets = []) {
   a.array(list, 'servers');
+  a.array(targets, 'unitTargets');
   const s = new m.Servers();
   try {
     list.forEach((entry, i) => {
@@ -211,11 +212,31 @@ function servers(m, list) {
       const info = a.optionalTextOrBytes(entry.info, `servers[${i}].info`);
       s.add(holder, keySet, info);
     });
+    targets.forEach((entry, i) => {
+      a.object(entry, `unitTargets[${i}]`);
+      const keyId = a.string(entry.keyId, `unitTargets[${i}].keyId`);
+      const keySet = a.bytes(entry.keySet, `unitTargets[${i}].keySet`);
+      const info = a.optionalTextOrBytes(entry.info, `unitTargets[${i}].info`);
+      s.target(keyId, keySet, info);
+    });
     return s;
   } catch (e) {
     s.free();
     throw e;
   }
+}
+
+/**
+ * What enrolling (or re-sealing) pins for key-server holder `holder` from `keySet` (the
+ * core's `KeyServerSetup::newest`): the newest key for a capsule with or without a
+ * password, in VOPRF mode or POPRF with `info`. `missing_pin` if there is none (e.g. no
+ * password key before the password guard is set up).
+ */
+export function keyServerSetup(holder, keySet, { info, password = false } = {}) {
+  a.integer(holder, 'holder', 1, 255);
+  a.bytes(keySet, 'keySet');
+  const inf = a.optionalTextOrBytes(info, 'info');
+  return call((m) => m.keyServerSetup(holder, keySet, inf, password === true));
 }
 
 function requestList(list) {
@@ -293,14 +314,19 @@ export class PendingEnrollment extends Handle {
     const h = this._h();
     const out = call(() => h.finish(responses));
     this.dispose();
-    return {
-      header: out.header,
-      capsules: out.capsules,
-      deviceShares: out.deviceShares.map((s) => new DeviceShare(INTERNAL, s)),
-      cards: out.cards.map((c) => new ShareCard(INTERNAL, c)),
-      vault: new UnlockedVault(INTERNAL, out.vault, options),
-    };
+    return dealt(out, options);
   }
+}
+
+/** A new dealing's objects as JavaScript holds them. */
+function dealt(out, options) {
+  return {
+    header: out.header,
+    capsules: out.capsules,
+    deviceShares: out.deviceShares.map((s) => new DeviceShare(INTERNAL, s)),
+    cards: out.cards.map((c) => new ShareCard(INTERNAL, c)),
+    vault: new UnlockedVault(INTERNAL, out.vault, options),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -550,6 +576,34 @@ export class UnlockedVault extends Handle {
   /** Starts a rekey: a new secret at the next epoch; then move units with `reencryptUnits`. */
   rekey(args) { return this.#change('rekey', args); }
 
+  /**
+   * Starts a **revocation** (the recommended way to revoke a holder): a rekey — a new
+   * secret at the next epoch, capsules under `servers`' newest keys — and every one of
+   * `units` moved under the new root key, gated units to a fresh gate at the unit-gate key
+   * of their key server's entry in `unitTargets` (`[{keyId, keySet, info?}]`; give one for
+   * every key server whose old versions will be dropped). Send `requests`, then
+   * `finish(responses)`. Two-phase: persist the result and check it unlocks before
+   * dropping anything old.
+   */
+  revoke({ header, capsules, policy, servers: list, password: pw, units = [], unitTargets = [] } = {}) {
+    a.bytes(header, 'header');
+    a.array(capsules, 'capsules').forEach((c, i) => a.bytes(c, `capsules[${i}]`));
+    a.array(units, 'units').forEach((u, i) => a.bytes(u, `units[${i}]`));
+    const pol = policy === undefined ? undefined : encodePolicy(policy);
+    const [secret, params] = password(pw);
+    const h = this.#use();
+    const step = call((m) => {
+      const s = servers(m, list, unitTargets);
+      try {
+        return h.revoke(header, capsules, pol, s, secret, params, units);
+      } finally {
+        s.free();
+        a.wipe(secret);
+      }
+    });
+    return new Revocation(INTERNAL, step);
+  }
+
   /** Re-encrypts `units` of `old` (this vault before a rekey) under this vault. */
   reencryptUnits(old, units) {
     if (!(old instanceof UnlockedVault)) throw a.invalid('old must be an UnlockedVault');
@@ -654,3 +708,130 @@ export class Reseal extends Handle {
   }
 }
 
+
+/** A revocation waiting for the key servers' answers. */
+export class Revocation extends Handle {
+  #requests;
+  /** @internal */
+  constructor(token, h) {
+    super(token, h, 'revocation');
+    this.#requests = requestList(call(() => h.requests()));
+  }
+
+  /** The requests to send, in order: the new dealing's gates, then the units' gates. */
+  get requests() { return this.#requests; }
+
+  /**
+   * Completes it (every request needs its answer): `{header, capsules, deviceShares,
+   * cards, vault, units}`, the units in the order given, each opened once. All or nothing.
+   */
+  finish(responses, options = {}) {
+    a.array(responses, 'responses').forEach((r, i) => a.bytes(r, `responses[${i}]`));
+    const h = this._h();
+    const out = call(() => h.finish(responses));
+    this.dispose();
+    return { ...dealt(out, options), units: out.units };
+  }
+}
+
+/**
+ * Moving units to a new root key and/or their gates to newer key versions without losing
+ * any (the core's `UnitMigration`): every unit is read and sealed again as its next
+ * version; gated units whose key server has an entry in `targets` (`[{keyId, keySet,
+ * info?}]`) move to a fresh gate at that key set's newest unit-gate key.
+ */
+export class UnitMigration extends Handle {
+  #requests;
+  /** @internal */
+  constructor(token, h) {
+    super(token, h, 'unit migration');
+    this.#requests = requestList(call(() => h.requests()));
+  }
+
+  /** Plans the migration of `units` (sealed unit bytes). */
+  static start({ units, targets = [] } = {}) {
+    a.array(units, 'units').forEach((u, i) => a.bytes(u, `units[${i}]`));
+    const h = call((m) => {
+      const s = servers(m, [], targets);
+      try {
+        return new m.UnitMigration(units, s);
+      } finally {
+        s.free();
+      }
+    });
+    return new UnitMigration(INTERNAL, h);
+  }
+
+  /** The requests to send, in order (reads, then new gates). */
+  get requests() { return this.#requests; }
+
+  /**
+   * The moved units, from `oldVault` (the vault they were sealed in) to `newVault` (the
+   * same vault, or the same vault after a rekey). All or nothing.
+   */
+  finish(oldVault, newVault, responses) {
+    if (!(oldVault instanceof UnlockedVault) || !(newVault instanceof UnlockedVault)) {
+      throw a.invalid('oldVault and newVault must be UnlockedVaults');
+    }
+    a.array(responses, 'responses').forEach((r, i) => a.bytes(r, `responses[${i}]`));
+    const h = this._h();
+    const units = call(() => h.finish(oldVault._use(), newVault._use(), responses));
+    this.dispose();
+    return units;
+  }
+}
+
+/**
+ * The latest version of each unit of one vault that this client has seen (the core's
+ * `UnitIndex`): `check(unit)` throws `unit_rollback` when storage serves an older one.
+ * Public, but its integrity matters: keep it with the device share (`saveIndex`).
+ */
+export class UnitIndex extends Handle {
+  /** @internal */
+  constructor(token, h) {
+    super(token, h, 'unit index');
+  }
+
+  /** An empty index for the vault `vaultId` (16 bytes). */
+  static create(vaultId) {
+    a.bytes(vaultId, 'vaultId');
+    return new UnitIndex(INTERNAL, call((m) => new m.UnitIndex(vaultId)));
+  }
+
+  /** An index read back from storage (`toBytes()`). */
+  static fromBytes(bytes) {
+    a.bytes(bytes, 'bytes');
+    return new UnitIndex(INTERNAL, call((m) => m.UnitIndex.fromBytes(bytes)));
+  }
+
+  get vaultId() { return this._h().vaultId; }
+
+  /** The latest version seen of `unitId`, or `undefined`. */
+  latest(unitId) {
+    const id = a.textOrBytes(unitId, 'unitId');
+    return call(() => this._h().latest(id));
+  }
+
+  /** Throws `unit_rollback` if `unit` is older than the latest seen (`wrong_vault` if another vault's). */
+  check(unit) {
+    a.bytes(unit, 'unit');
+    call(() => this._h().check(unit));
+  }
+
+  /** `check(unit)`, then records its version as the latest. */
+  observe(unit) {
+    a.bytes(unit, 'unit');
+    call(() => this._h().observe(unit));
+  }
+
+  /** Forgets a unit deleted on purpose. */
+  forget(unitId) {
+    const id = a.textOrBytes(unitId, 'unitId');
+    call(() => this._h().forget(id));
+  }
+
+  /** The encoding, for device storage. */
+  toBytes() {
+    return call(() => this._h().toBytes());
+  }
+}

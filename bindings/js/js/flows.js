@@ -3,9 +3,9 @@
 // requests; every protocol decision stays in the core.
 import * as a from './args.js';
 import { ready } from './wasm.js';
-import { QuorumkeyError } from './errors.js';
+import { QuorumkeyError, isQuorumkeyError } from './errors.js';
 import {
-  Enrollment, Unlock, ShareCard, inspectHeader, inspectCapsule, inspectKeySet,
+  Enrollment, Unlock, ShareCard, UnitMigration, inspectHeader, inspectCapsule, inspectKeySet, inspectUnit,
   recoveryKit, openRecoveryKit, inspectPolicy, encodePolicy,
 } from './client.js';
 
@@ -22,7 +22,7 @@ function wrap(keyId, t) {
       try {
         result = await t[m](...args);
       } catch (e) {
-        if (e instanceof QuorumkeyError) throw e;
+        if (isQuorumkeyError(e)) throw e;
         throw new QuorumkeyError('transport', `${keyId} ${m}: ${e?.message ?? e}`, { cause: e });
       }
       if (!(result instanceof Uint8Array)) {
@@ -182,17 +182,59 @@ async function dealAgain(kind, vault, { header, capsules, servers, policy, passw
   return { enrolled, keySets, policyHolders, transport, maxGuesses };
 }
 
-function committer(transport, capsules) {
+/** The newest key version each key server must keep: the one `capsules` and gated `units` use. */
+function inUse(capsules, units = []) {
+  const keep = new Map();
+  const note = (keyId, version) => keep.set(keyId, Math.min(keep.get(keyId) ?? Infinity, version));
+  for (const c of capsules) {
+    const { keyId, keyVersion } = inspectCapsule(c);
+    note(keyId, keyVersion);
+  }
+  for (const u of units) {
+    const { gated, gateKeyId, gateKeyVersion } = inspectUnit(u);
+    if (gated) note(gateKeyId, gateKeyVersion);
+  }
+  return keep;
+}
+
+/** `commit()`: drops, at each key server, the key versions older than those in use. */
+function committer(transport, capsules, units = []) {
   return async () => {
-    for (const c of capsules) {
-      const { keyId, keyVersion } = inspectCapsule(c);
+    for (const [keyId, keep] of inUse(capsules, units)) {
       const t = transport(keyId);
       const set = inspectKeySet(await t.getKeys());
       for (const v of set.versions) {
-        if (v.version < keyVersion) await t.dropKeyVersion(v.version);
+        if (v.version < keep) await t.dropKeyVersion(v.version);
       }
     }
   };
+}
+
+/**
+ * The unit-gate targets for moving `units`' gates to `keySets[keyId]` at each of their key
+ * servers. One gate mode per key server: `unitInfo[keyId]` (a POPRF label), or else the
+ * mode the gated units there already share.
+ */
+function unitTargets(units, keySets, unitInfo = {}) {
+  const modes = new Map();
+  for (const u of units) {
+    const info = inspectUnit(u);
+    if (!info.gated) continue;
+    const label = info.info ? a.hex(info.info) : '';
+    if (!modes.has(info.gateKeyId)) modes.set(info.gateKeyId, new Set());
+    modes.get(info.gateKeyId).add(label);
+  }
+  return [...modes].map(([keyId, labels]) => {
+    let info = unitInfo[keyId];
+    if (info === undefined) {
+      if (labels.size > 1) {
+        throw a.invalid(`gated units at ${keyId} have different POPRF labels: choose one with unitInfo[${JSON.stringify(keyId)}]`);
+      }
+      const [label] = labels;
+      info = label ? a.fromHex(label) : undefined;
+    }
+    return { keyId, keySet: keySets[keyId], info };
+  });
 }
 
 /**
@@ -202,7 +244,7 @@ function committer(transport, capsules) {
  * it unlocks, then call `commit()` to drop the old key versions (which revokes the old
  * shares and capsules).
  */
-export async function redeal(vault, args = {}) {
+export async function refresh(vault, args = {}) {
   const { enrolled, transport, policyHolders } = await dealAgain('refresh', vault, args);
   if (args.password !== undefined && args.password !== null) {
     for (const h of policyHolders) await transport(h.keyId).confirmUnlock(enrolled.vault.unlockProof(h.keyId));
@@ -214,6 +256,9 @@ export async function redeal(vault, args = {}) {
     commit: committer(transport, enrolled.capsules),
   };
 }
+
+/** @deprecated the former name of `refresh` (the core's `UnlockedVault::refresh`). */
+export const redeal = refresh;
 
 /**
  * Rekey: a new secret at the next epoch, every unit in `units` re-encrypted under it, and
@@ -231,7 +276,7 @@ export async function rekey(vault, args = {}) {
     units: fresh,
     headerDigest: inspectHeader(enrolled.header).digest,
     recoveryKit: recoveryKit(enrolled.header, enrolled.capsules),
-    commit: committer(transport, enrolled.capsules),
+    commit: committer(transport, enrolled.capsules, fresh),
   };
 }
 
@@ -240,19 +285,85 @@ export async function rekey(vault, args = {}) {
  * its master seed, or to change or remove the password): adds a version, re-seals, and
  * returns the new capsules with `commit()` to drop the old versions once persisted.
  */
-export async function reseal(vault, { header, capsules, servers, password, info = {} } = {}) {
+export async function reseal(vault, { header, capsules, servers, password, info = {}, units = [], unitInfo } = {}) {
   await ready();
   const transport = transports(servers);
   const fresh = [];
+  const keySets = {};
   for (const capsule of a.array(capsules, 'capsules')) {
     const { keyId } = inspectCapsule(capsule);
     const t = transport(keyId);
-    const keySet = await t.addKeyVersion();
-    const step = vault.reseal({ header, capsule, keySet, password, info: info[keyId] });
+    keySets[keyId] ??= await t.addKeyVersion();
+    const step = vault.reseal({ header, capsule, keySet: keySets[keyId], password, info: info[keyId] });
     fresh.push(step.finish(await t.evaluate(step.request.body)));
     if (password !== undefined && password !== null) await t.confirmUnlock(vault.unlockProof(keyId));
   }
-  return { capsules: fresh, commit: committer(transport, fresh) };
+  const moved = await migrateUnits(vault, { units, servers, unitInfo, keySets });
+  return { capsules: fresh, units: moved, commit: committer(transport, fresh, moved) };
+}
+
+/**
+ * Moves gated `units` to the newest unit-gate key of their key servers (fetched, or
+ * `keySets[keyId]`), each as its next version: before a key server drops the version
+ * their gates use, or they die with it. Units without a gate are sealed again as their
+ * next version too. Returns the new units, in order.
+ */
+export async function migrateUnits(vault, { units = [], servers, unitInfo, keySets = {} } = {}) {
+  await ready();
+  a.array(units, 'units').forEach((u, i) => a.bytes(u, `units[${i}]`));
+  if (units.length === 0) return [];
+  const transport = transports(servers);
+  const sets = { ...keySets };
+  for (const u of units) {
+    const { gated, gateKeyId } = inspectUnit(u);
+    if (gated && !sets[gateKeyId]) sets[gateKeyId] = await transport(gateKeyId).getKeys();
+  }
+  const migration = UnitMigration.start({ units, targets: unitTargets(units, sets, unitInfo) });
+  const responses = await Promise.all(migration.requests.map((r) => transport(r.keyId).evaluate(r.body)));
+  return migration.finish(vault, vault, responses);
+}
+
+/**
+ * Revocation, as `spec/threat-model.md` recommends it (a lost or stolen device, a card that
+ * may be in the wrong hands): a rekey — a new secret, so nothing sealed from now on opens
+ * with any old share, even `t` of them together — and every unit in `units`, gated ones
+ * included, moved under it as its next version, gates to a new key version. The password
+ * guards' unlock tags move to the new vault. Two-phase: persist what it returns (header,
+ * capsules, the new device's share, cards, units, recovery kit), check it unlocks, then
+ * `commit()` drops the old key versions.
+ */
+export async function revoke(vault, {
+  header, capsules, servers, policy, password, units = [], info = {}, unitInfo, idleTimeout, onLock,
+} = {}) {
+  await ready();
+  a.array(units, 'units').forEach((u, i) => a.bytes(u, `units[${i}]`));
+  const transport = transports(servers);
+  const policyHolders = policy === undefined
+    ? keyServerHolders(header)
+    : inspectPolicy(encodePolicy(policy)).holders.filter((h) => h.kind === 'keyServer');
+  const keySets = {};
+  const keyIds = new Set(policyHolders.map((h) => h.keyId));
+  for (const u of units) {
+    const { gated, gateKeyId } = inspectUnit(u);
+    if (gated) keyIds.add(gateKeyId);
+  }
+  for (const keyId of keyIds) keySets[keyId] = await transport(keyId).addKeyVersion();
+  const step = vault.revoke({
+    header, capsules, policy, password, units,
+    servers: policyHolders.map((h) => ({ holder: h.id, keySet: keySets[h.keyId], info: info[h.keyId] })),
+    unitTargets: unitTargets(units, keySets, unitInfo),
+  });
+  const responses = await Promise.all(step.requests.map((r) => transport(r.keyId).evaluate(r.body)));
+  const revoked = step.finish(responses, { idleTimeout, onLock });
+  if (password !== undefined && password !== null) {
+    for (const h of policyHolders) await transport(h.keyId).changeTag(vault.tagChange(h.keyId, revoked.vault));
+  }
+  return {
+    ...revoked,
+    headerDigest: inspectHeader(revoked.header).digest,
+    recoveryKit: recoveryKit(revoked.header, revoked.capsules),
+    commit: committer(transport, revoked.capsules, revoked.units),
+  };
 }
 
 /** Whether `capsule` uses a key version that its key set says is being rotated out. */

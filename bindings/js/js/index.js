@@ -5,8 +5,10 @@ export { QuorumkeyError, WrongPasswordError, isQuorumkeyError, errorCodes } from
 export {
   DEFAULT_IDLE_TIMEOUT_MS, encodePolicy, inspectHeader, inspectPolicy, inspectCapsule, inspectUnit,
   inspectKeySet, recoveryKit, openRecoveryKit, DeviceShare, ShareCard, Enrollment, PendingEnrollment,
-  Unlock, UnlockedVault, GatedSeal, UnitRead, Reseal,
+  Unlock, UnlockedVault, GatedSeal, UnitRead, Reseal, Revocation, UnitMigration, UnitIndex, keyServerSetup,
 } from './client.js';
-export { enroll, unlock, recover, redeal, rekey, reseal, needsReseal, keySetOrCreate } from './flows.js';
+export {
+  enroll, unlock, recover, refresh, redeal, rekey, revoke, reseal, migrateUnits, needsReseal, keySetOrCreate,
+} from './flows.js';
 export { KeyServerClient } from './transport.js';
 export { SecureStorageShareStore, MemoryShareStore } from './storage.js';

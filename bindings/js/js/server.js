@@ -7,7 +7,7 @@ import './node.js';
 import { readFile } from 'node:fs/promises';
 import * as a from './args.js';
 import { ready, call } from './wasm.js';
-import { QuorumkeyError, makeError, errorCodes } from './errors.js';
+import { QuorumkeyError, makeError, errorCodes, isQuorumkeyError } from './errors.js';
 
 const OCTETS = 'application/octet-stream';
 /** The largest request body accepted (spec/http-api.md §1). */
@@ -52,7 +52,7 @@ function jsonError(code, message, status, extra = {}) {
 }
 
 function errorResponse(e) {
-  const err = e instanceof QuorumkeyError ? e : new QuorumkeyError('internal', 'internal error', { cause: e });
+  const err = isQuorumkeyError(e) ? e : new QuorumkeyError('internal', 'internal error', { cause: e });
   const status = errorCodes[err.code]?.status ?? 500;
   if (status >= 500) {
     const code = status === 503 ? err.code : 'internal';
@@ -340,7 +340,7 @@ async function storeCall(what, fn) {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof QuorumkeyError) throw e;
+    if (isQuorumkeyError(e)) throw e;
     throw new QuorumkeyError('busy', `the store failed (${what}): ${e?.message ?? e}`, { cause: e });
   }
 }
@@ -350,6 +350,8 @@ function pendingAudit(h) {
   const fields = Object.freeze(hexFields(call(() => h.fields())));
   return Object.freeze({
     fields,
+    /** The event's canonical bytes (what the chain link hashes). */
+    bytes: call(() => h.toBytes()),
     /** The chain link for this event as number `seq` at `timeMs` after `previous`. */
     chain(previous, seq, timeMs) {
       a.bytes(previous, 'previous');

@@ -4,7 +4,7 @@
 // device, in this origin, while it runs here; it cannot carry the share away.
 import * as a from './args.js';
 import { QuorumkeyError } from './errors.js';
-import { DeviceShare } from './client.js';
+import { DeviceShare, UnitIndex } from './client.js';
 
 const KEY_NAME = 'wrapping-key';
 
@@ -17,6 +17,10 @@ function request(r) {
 
 function aad(vaultId) {
   return a.utf8Encode(`quorumkey device share ${a.hex(vaultId)}`);
+}
+
+function indexAad(vaultId) {
+  return a.utf8Encode(`quorumkey unit index ${a.hex(vaultId)}`);
 }
 
 /** Device shares in IndexedDB, wrapped under a non-extractable AES-GCM key. */
@@ -113,7 +117,42 @@ export class IndexedDbShareStore {
 
   async delete(vaultId) {
     a.bytes(vaultId, 'vaultId');
-    await this.#guard('IndexedDB delete', () => this.#tx('readwrite', (s) => request(s.delete(`share:${a.hex(vaultId)}`))));
+    await this.#guard('IndexedDB delete', () => this.#tx('readwrite', (s) => {
+      s.delete(`index:${a.hex(vaultId)}`);
+      return request(s.delete(`share:${a.hex(vaultId)}`));
+    }));
+  }
+
+  /**
+   * Keeps the vault's unit index (rollback detection), sealed with AES-GCM under the same
+   * non-extractable key: script that rewrites the database cannot forge or swap it.
+   */
+  async saveIndex(vaultId, index) {
+    a.bytes(vaultId, 'vaultId');
+    if (!(index instanceof UnitIndex)) throw a.invalid('index must be a UnitIndex');
+    const bytes = index.toBytes();
+    await this.#guard('IndexedDB save index', async () => {
+      const key = await this.#key();
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const ciphertext = new Uint8Array(await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: indexAad(vaultId) }, key, bytes,
+      ));
+      await this.#tx('readwrite', (s) => request(s.put({ iv, ciphertext }, `index:${a.hex(vaultId)}`)));
+    });
+  }
+
+  /** The vault's unit index, or null if none is stored. */
+  async loadIndex(vaultId) {
+    a.bytes(vaultId, 'vaultId');
+    const bytes = await this.#guard('IndexedDB load index', async () => {
+      const entry = await this.#tx('readonly', (s) => request(s.get(`index:${a.hex(vaultId)}`)));
+      if (!entry) return null;
+      const key = await this.#key();
+      return new Uint8Array(await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: entry.iv, additionalData: indexAad(vaultId) }, key, entry.ciphertext,
+      ));
+    });
+    return bytes && UnitIndex.fromBytes(bytes);
   }
 
   /** Closes the database connection. */

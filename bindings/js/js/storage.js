@@ -4,10 +4,14 @@
 // JavaScript copy is wiped there after use.
 import * as a from './args.js';
 import { QuorumkeyError } from './errors.js';
-import { DeviceShare } from './client.js';
+import { DeviceShare, UnitIndex } from './client.js';
 
 export function shareKey(vaultId) {
   return `quorumkey.device-share.${a.hex(a.bytes(vaultId, 'vaultId'))}`;
+}
+
+function indexKey(vaultId) {
+  return `quorumkey.unit-index.${a.hex(a.bytes(vaultId, 'vaultId'))}`;
 }
 
 function checkShare(share) {
@@ -62,6 +66,21 @@ export class SecureStorageShareStore {
 
   async delete(vaultId) {
     await guarded('secure storage remove', () => this.#adapter.remove(shareKey(vaultId)));
+    await guarded('secure storage remove', () => this.#adapter.remove(indexKey(vaultId)));
+  }
+
+  /** Keeps the vault's unit index (rollback detection) under `quorumkey.unit-index.<vault id>`. */
+  async saveIndex(vaultId, index) {
+    if (!(index instanceof UnitIndex)) throw a.invalid('index must be a UnitIndex');
+    const key = indexKey(vaultId);
+    await guarded('secure storage set', () => this.#adapter.set(key, a.base64url(index.toBytes())));
+  }
+
+  /** The vault's unit index, or null if none is stored. */
+  async loadIndex(vaultId) {
+    const value = await guarded('secure storage get', () => this.#adapter.get(indexKey(vaultId)));
+    if (value === null || value === undefined) return null;
+    return UnitIndex.fromBytes(a.fromBase64url(value, 'stored unit index'));
   }
 }
 

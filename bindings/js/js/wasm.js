@@ -1,7 +1,7 @@
 // The WebAssembly module's state: which platform loader to use, whether it is loaded,
 // and the one wrapper every call into it goes through (errors become QuorumkeyErrors, a
 // trap stops the module for good instead of leaving it half-changed).
-import { QuorumkeyError, makeError } from './errors.js';
+import { QuorumkeyError, makeError, errorCodes } from './errors.js';
 
 let platform = null;
 let glue = null;
@@ -28,7 +28,8 @@ export function ready(options = {}) {
       }
       const source = options.wasm ?? await platform.source();
       await platform.glue.default({ module_or_path: source });
-      platform.glue.installPanicHook();
+      // The Node.js module keeps panic messages; the browser module has no hook (size).
+      platform.glue.installPanicHook?.();
       glue = platform.glue;
     })();
     loading.catch(() => { loading = null; });
@@ -51,7 +52,11 @@ function wasm() {
 export function convert(e) {
   if (e instanceof QuorumkeyError) return e;
   if (e && e.name === 'QuorumkeyError' && typeof e.code === 'string') {
-    return makeError(e.code, e.message, {
+    // The browser module leaves the core's messages out: the code table's summary, with
+    // where a decode failed (`detail`), stands in.
+    const summary = errorCodes[e.code]?.summary ?? e.code;
+    const message = e.message || (e.detail ? `${summary} (${e.detail})` : summary);
+    return makeError(e.code, message, {
       holder: e.holder,
       culprits: e.culprits,
       guessesRemaining: e.guessesRemaining,

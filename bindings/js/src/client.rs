@@ -12,8 +12,8 @@ use quorumkey::keyserver::{GuardStatus, KeySet};
 use quorumkey::policy::{HolderKind, Policy};
 use quorumkey::sharing::HolderId;
 use quorumkey::vault::{
-    self, Capsule, KeyServerSetup, Password, RecoveryKit, SealedUnit, Trust, UnlockedVault,
-    VaultHeader, VaultShare,
+    self, Capsule, GateTarget, KeyServerSetup, Password, RecoveryKit, SealedUnit, Trust,
+    UnlockedVault, VaultHeader, VaultShare,
 };
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -22,8 +22,12 @@ use crate::convert::{self, Obj, array_of_bytes, byte, byte_arrays, int, required
 use crate::error::{self, CONSUMED, JsResult, LOCKED, core, invalid};
 
 fn take<T>(slot: &mut Option<T>, what: &str) -> JsResult<T> {
-    slot.take()
-        .ok_or_else(|| error::binding(CONSUMED, &format!("this {what} was already used")))
+    slot.take().ok_or_else(|| {
+        error::binding(
+            CONSUMED,
+            &error::join(&["this ", what, " was already used"]),
+        )
+    })
 }
 
 fn gate_mode(info: Option<Vec<u8>>) -> JsResult<GateMode> {
@@ -52,7 +56,13 @@ impl PasswordArg {
                 js_sys::Reflect::get(params, &JsValue::from_str(name))
                     .ok()
                     .and_then(|v| v.as_f64())
-                    .ok_or_else(|| invalid(&format!("password parameter {name} must be a number")))
+                    .ok_or_else(|| {
+                        invalid(&error::join(&[
+                            "password parameter ",
+                            name,
+                            " must be a number",
+                        ]))
+                    })
             };
             let memory = int(field("memoryKib")?, u32::MAX, "memoryKib")?;
             let iterations = int(field("iterations")?, u32::MAX, "iterations")?;
@@ -400,6 +410,7 @@ impl ShareCard {
 #[derive(Default)]
 pub struct Servers {
     list: Vec<(HolderId, KeySet, GateMode)>,
+    targets: Vec<GateTarget>,
 }
 
 #[wasm_bindgen]
@@ -417,6 +428,22 @@ impl Servers {
         self.list.push((holder, keys, gate_mode(info)?));
         Ok(())
     }
+
+    /// Unit gates at key server `key_id` move to the newest unit-gate key of `key_set`
+    /// (a `GateTarget`); `info` makes the moved gates POPRF.
+    pub fn target(&mut self, key_id: &str, key_set: &[u8], info: Option<Vec<u8>>) -> JsResult<()> {
+        let mode = gate_mode(info)?;
+        let pin = KeySet::from_bytes(key_set)
+            .map_err(core)?
+            .newest_pin(Purpose::UnitGate, mode.mode())
+            .ok_or_else(|| invalid("the key set has no unit-gate key"))?;
+        self.targets.push(GateTarget {
+            key_id: key_id.into(),
+            pin,
+            mode,
+        });
+        Ok(())
+    }
 }
 
 impl Servers {
@@ -428,6 +455,31 @@ impl Servers {
             })
             .collect()
     }
+}
+
+/// What [`KeyServerSetup::newest`] pins for key-server holder `holder` in `key_set`: the
+/// newest key of the capsule's purpose (a password capsule's when `password`) and mode.
+#[wasm_bindgen(js_name = keyServerSetup)]
+pub fn key_server_setup(
+    holder: f64,
+    key_set: &[u8],
+    info: Option<Vec<u8>>,
+    password: bool,
+) -> JsResult<JsValue> {
+    let holder = convert::holder(holder)?;
+    let keys = KeySet::from_bytes(key_set).map_err(core)?;
+    let setup = KeyServerSetup::newest(holder, &keys, gate_mode(info)?, password).map_err(core)?;
+    let purpose = if password {
+        Purpose::PasswordCapsule
+    } else {
+        Purpose::Capsule
+    };
+    let o = Obj::new()
+        .set("holder", setup.holder.get())
+        .set("keyVersion", setup.pin.key_version)
+        .set("purpose", purpose.name())
+        .bytes("publicKey", setup.pin.public_key.as_bytes());
+    Ok(mode_fields(o, &setup.mode).done())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -551,28 +603,32 @@ impl PendingEnrollment {
         let enrolled = pending
             .finish(&responses, &mut convert::rng())
             .map_err(core)?;
-        let capsules: Vec<Vec<u8>> = enrolled.capsules.iter().map(Capsule::to_bytes).collect();
-        let shares: Array = enrolled
-            .device_shares
-            .into_iter()
-            .map(|inner| JsValue::from(DeviceShare { inner }))
-            .collect();
-        let cards: Array = enrolled
-            .cards
-            .into_iter()
-            .map(|inner| JsValue::from(ShareCard { inner }))
-            .collect();
-        Ok(Obj::new()
-            .bytes("header", &enrolled.header.to_bytes())
-            .set(
-                "capsules",
-                array_of_bytes(capsules.iter().map(Vec::as_slice)),
-            )
-            .set("deviceShares", shares)
-            .set("cards", cards)
-            .set("vault", Vault::new(enrolled.vault))
-            .done())
+        Ok(enrolled_fields(enrolled).done())
     }
+}
+
+/// `{header, capsules, deviceShares, cards, vault}` of a new dealing.
+fn enrolled_fields(enrolled: vault::Enrolled) -> Obj {
+    let capsules: Vec<Vec<u8>> = enrolled.capsules.iter().map(Capsule::to_bytes).collect();
+    let shares: Array = enrolled
+        .device_shares
+        .into_iter()
+        .map(|inner| JsValue::from(DeviceShare { inner }))
+        .collect();
+    let cards: Array = enrolled
+        .cards
+        .into_iter()
+        .map(|inner| JsValue::from(ShareCard { inner }))
+        .collect();
+    Obj::new()
+        .bytes("header", &enrolled.header.to_bytes())
+        .set(
+            "capsules",
+            array_of_bytes(capsules.iter().map(Vec::as_slice)),
+        )
+        .set("deviceShares", shares)
+        .set("cards", cards)
+        .set("vault", Vault::new(enrolled.vault))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -892,6 +948,48 @@ impl Vault {
         self.change(header, capsules, policy, servers, password, params, true)
     }
 
+    /// Starts a revocation (the core's `UnlockedVault::revoke`): a rekey (new secret at the
+    /// next epoch, capsules under `servers`' newest keys) and every one of `units` moved
+    /// under the new root key, gated units to the unit-gate keys of `servers`' targets.
+    #[allow(clippy::too_many_arguments)]
+    pub fn revoke(
+        &self,
+        header: &[u8],
+        capsules: &Array,
+        policy: Option<Vec<u8>>,
+        servers: &Servers,
+        password: Option<Vec<u8>>,
+        params: JsValue,
+        units: &Array,
+    ) -> JsResult<Revocation> {
+        let vault = self.get()?;
+        let header = self::header(header)?;
+        let capsules = self::capsules(capsules)?;
+        let policy = match policy {
+            Some(bytes) => Policy::from_bytes(&bytes).map_err(|e| core(Error::PolicyDecode(e)))?,
+            None => header.policy().clone(),
+        };
+        let units = self::units(units)?;
+        let password = PasswordArg::new(password, &params)?;
+        let setups = servers.setups(password.is_some())?;
+        let (inner, requests) = vault
+            .revoke(
+                &header,
+                &capsules,
+                policy,
+                &setups,
+                password.as_ref().map(PasswordArg::password),
+                &units,
+                &servers.targets,
+                &mut convert::rng(),
+            )
+            .map_err(core)?;
+        Ok(Revocation {
+            inner: Some(inner),
+            requests,
+        })
+    }
+
     /// Re-encrypts `units` of `old` (the same vault before a rekey) under this vault.
     #[wasm_bindgen(js_name = reencryptUnits)]
     pub fn reencrypt_units(&self, old: &Vault, units: &Array) -> JsResult<Array> {
@@ -1026,5 +1124,142 @@ impl Reseal {
             .finish(&response, &mut convert::rng())
             .map_err(core)?
             .to_bytes())
+    }
+}
+
+/// A revocation waiting for the key servers' answers (the core's `Revocation`).
+#[wasm_bindgen]
+pub struct Revocation {
+    inner: Option<vault::Revocation>,
+    requests: Vec<ServerRequest>,
+}
+
+#[wasm_bindgen]
+impl Revocation {
+    /// The requests to send, in order: the new dealing's gates, then the units' reads and
+    /// new gates.
+    pub fn requests(&self) -> Array {
+        convert::requests(&self.requests)
+    }
+
+    /// Completes it, `responses[i]` answering request `i`: `{header, capsules,
+    /// deviceShares, cards, vault, units}`. All or nothing.
+    pub fn finish(&mut self, responses: &Array) -> JsResult<JsValue> {
+        let responses = self::responses(responses)?;
+        let revocation = take(&mut self.inner, "revocation")?;
+        let revoked = revocation
+            .finish(&responses, &mut convert::rng())
+            .map_err(core)?;
+        let units: Vec<Vec<u8>> = revoked.units.iter().map(SealedUnit::to_bytes).collect();
+        Ok(enrolled_fields(revoked.enrolled)
+            .set("units", array_of_bytes(units.iter().map(Vec::as_slice)))
+            .done())
+    }
+}
+
+/// Moving units to a new root key and/or their gates to newer key versions (the core's
+/// `UnitMigration`), waiting for the key servers' answers.
+#[wasm_bindgen]
+pub struct UnitMigration {
+    inner: Option<vault::UnitMigration>,
+    requests: Vec<ServerRequest>,
+}
+
+#[wasm_bindgen]
+impl UnitMigration {
+    /// Plans the migration of `units`: gated units at a key server with a target in
+    /// `targets` move to a fresh gate at that target's key.
+    #[wasm_bindgen(constructor)]
+    pub fn new(units: &Array, targets: &Servers) -> JsResult<UnitMigration> {
+        let units = self::units(units)?;
+        let (inner, requests) =
+            vault::UnitMigration::start(&units, &targets.targets, &mut convert::rng())
+                .map_err(core)?;
+        Ok(Self {
+            inner: Some(inner),
+            requests,
+        })
+    }
+
+    /// The requests to send, in order (reads, then new gates).
+    pub fn requests(&self) -> Array {
+        convert::requests(&self.requests)
+    }
+
+    /// The moved units, from `old` (the vault they were sealed in) to `new` (the same vault,
+    /// or the same vault after a rekey). All or nothing.
+    pub fn finish(&mut self, old: &Vault, new: &Vault, responses: &Array) -> JsResult<Array> {
+        let responses = self::responses(responses)?;
+        let (old, new) = (old.get()?, new.get()?);
+        let migration = take(&mut self.inner, "unit migration")?;
+        let units = migration
+            .finish(old, new, &responses, &mut convert::rng())
+            .map_err(core)?;
+        let bytes: Vec<Vec<u8>> = units.iter().map(SealedUnit::to_bytes).collect();
+        Ok(array_of_bytes(bytes.iter().map(Vec::as_slice)))
+    }
+}
+
+/// The latest version of each unit this client has seen (the core's `UnitIndex`): storage
+/// serving an older unit is `unit_rollback`. Public, but its integrity matters: keep it in
+/// device storage.
+#[wasm_bindgen]
+pub struct UnitIndex {
+    inner: vault::UnitIndex,
+}
+
+#[wasm_bindgen]
+impl UnitIndex {
+    /// An empty index for the vault `vault_id` (16 bytes).
+    #[wasm_bindgen(constructor)]
+    pub fn new(vault_id: &[u8]) -> JsResult<UnitIndex> {
+        let id: [u8; vault::VAULT_ID_LEN] = vault_id
+            .try_into()
+            .map_err(|_| invalid("the vault id is 16 bytes"))?;
+        Ok(Self {
+            inner: vault::UnitIndex::new(vault::VaultId(id)),
+        })
+    }
+
+    /// An index read back from storage.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> JsResult<UnitIndex> {
+        Ok(Self {
+            inner: vault::UnitIndex::from_bytes(bytes).map_err(core)?,
+        })
+    }
+
+    /// The vault id.
+    #[wasm_bindgen(getter, js_name = vaultId)]
+    pub fn vault_id(&self) -> Vec<u8> {
+        self.inner.vault_id().as_bytes().to_vec()
+    }
+
+    /// The latest version seen of `unit_id`.
+    pub fn latest(&self, unit_id: &[u8]) -> Option<u32> {
+        self.inner.latest(unit_id)
+    }
+
+    /// Checks `unit`: `wrong_vault` for another vault's, `unit_rollback` if older than seen.
+    pub fn check(&self, unit: &[u8]) -> JsResult<()> {
+        let unit = SealedUnit::from_bytes(unit).map_err(core)?;
+        self.inner.check(&unit).map_err(core)
+    }
+
+    /// Checks `unit`, then records its version as the latest.
+    pub fn observe(&mut self, unit: &[u8]) -> JsResult<()> {
+        let unit = SealedUnit::from_bytes(unit).map_err(core)?;
+        self.inner.observe(&unit).map_err(core)
+    }
+
+    /// Forgets a unit deleted on purpose.
+    pub fn forget(&mut self, unit_id: &[u8]) {
+        self.inner.forget(unit_id);
+    }
+
+    /// The encoding (`QK 02 0D`), for device storage.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.to_bytes()
     }
 }

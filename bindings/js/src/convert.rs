@@ -4,12 +4,51 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use rand_core::UnwrapErr;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::{JsResult, invalid};
+use crate::error::{JsResult, invalid, join};
 
-/// The randomness every call uses: the platform's CSPRNG (`crypto.getRandomValues`). The
-/// JavaScript loader checks it exists before the module is used, so it cannot fail here.
-pub(crate) fn rng() -> UnwrapErr<getrandom::SysRng> {
+/// The platform's CSPRNG (`crypto.getRandomValues`). The JavaScript loader checks it exists
+/// before the module is used, so it cannot fail here.
+pub(crate) fn os_rng() -> UnwrapErr<getrandom::SysRng> {
     UnwrapErr(getrandom::SysRng)
+}
+
+/// The randomness every client call uses: [`os_rng`].
+#[cfg(not(feature = "test-rng"))]
+pub(crate) fn rng() -> UnwrapErr<getrandom::SysRng> {
+    os_rng()
+}
+
+/// TESTS ONLY: the client's named stream (see [`crate::test_rng`]).
+#[cfg(feature = "test-rng")]
+pub(crate) fn rng() -> crate::test_rng::Stream {
+    crate::test_rng::Stream("client".into())
+}
+
+/// The randomness a key server's `handle` uses: [`os_rng`].
+#[cfg(all(feature = "server", not(feature = "test-rng")))]
+pub(crate) fn server_rng(
+    _server: &quorumkey::keyserver::KeyServer,
+) -> UnwrapErr<getrandom::SysRng> {
+    os_rng()
+}
+
+/// TESTS ONLY: the stream named by the server's current-generation fingerprint (hex).
+#[cfg(all(feature = "server", feature = "test-rng"))]
+pub(crate) fn server_rng(server: &quorumkey::keyserver::KeyServer) -> crate::test_rng::Stream {
+    let name = server
+        .generation_fingerprint(server.current_generation())
+        .map(|k| {
+            k.to_bytes()
+                .iter()
+                .map(|b| {
+                    let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 });
+                    [digit(b >> 4), digit(b & 15)]
+                })
+                .flat_map(|pair| pair.into_iter())
+                .collect()
+        })
+        .unwrap_or_default();
+    crate::test_rng::Stream(name)
 }
 
 /// A JavaScript number that must be an integer in `0..=max`.
@@ -18,7 +57,7 @@ pub(crate) fn int(value: f64, max: u32, what: &str) -> JsResult<u32> {
         // In range and integral: the conversion is exact.
         Ok(value as u32)
     } else {
-        Err(invalid(&format!("{what} must be an integer in 0..={max}")))
+        Err(invalid(&join(&[what, " must be an integer in range"])))
     }
 }
 
@@ -42,7 +81,7 @@ pub(crate) fn byte_arrays(list: &Array, what: &str) -> JsResult<Vec<Option<Vec<u
             } else {
                 item.dyn_into::<Uint8Array>()
                     .map(|a| Some(a.to_vec()))
-                    .map_err(|_| invalid(&format!("{what} must be Uint8Arrays")))
+                    .map_err(|_| invalid(&join(&[what, " must be Uint8Arrays"])))
             }
         })
         .collect()
@@ -52,7 +91,7 @@ pub(crate) fn byte_arrays(list: &Array, what: &str) -> JsResult<Vec<Option<Vec<u
 pub(crate) fn required_byte_arrays(list: &Array, what: &str) -> JsResult<Vec<Vec<u8>>> {
     byte_arrays(list, what)?
         .into_iter()
-        .map(|item| item.ok_or_else(|| invalid(&format!("{what} must be Uint8Arrays"))))
+        .map(|item| item.ok_or_else(|| invalid(&join(&[what, " must be Uint8Arrays"]))))
         .collect()
 }
 

@@ -5,7 +5,14 @@
 //! [`BINDING_CODES`]. Where the core names a holder or the guesses left, the error carries
 //! them too (`holder`, `culprits`, `guessesRemaining`). The JavaScript layer turns it into
 //! an instance of its `QuorumkeyError` class (or `WrongPasswordError`), whose numbers,
-//! HTTP statuses and retry flags come from the package's one code table (`js/codes.js`).
+//! HTTP statuses, retry flags and messages come from the package's one code table
+//! (`js/codes.js`).
+//!
+//! Messages: with the `messages` feature (the Node.js module) a core error's message is the
+//! core's `Display` text. Without it (the browser module) the core's `Display` code and its
+//! strings are left out of the module: the message is empty, JavaScript takes the code
+//! table's summary, and a decode error adds a `detail` built from the static names the core
+//! carries (`capsule: truncated in key version`).
 
 use js_sys::{Array, Reflect};
 use quorumkey::Error;
@@ -45,9 +52,24 @@ pub fn invalid(what: &str) -> JsValue {
     binding(INVALID_ARGUMENT, what)
 }
 
+/// `parts` joined: messages without the formatting machinery (`format!`), which the
+/// browser module would otherwise carry for these few messages.
+pub fn join(parts: &[&str]) -> String {
+    parts.concat()
+}
+
 /// A core error, with the holder(s) and guesses it names.
 pub fn core(e: Error) -> JsValue {
+    #[cfg(feature = "messages")]
     let error = js_error(e.code(), &e.to_string());
+    #[cfg(not(feature = "messages"))]
+    let error = {
+        let error = js_error(e.code(), "");
+        if let Some(detail) = detail(&e) {
+            set(&error, "detail", &JsValue::from(detail));
+        }
+        error
+    };
     let holder = match e {
         Error::WrongPassword {
             holder,
@@ -84,6 +106,37 @@ pub fn core(e: Error) -> JsValue {
         set(&error, "holder", &JsValue::from(holder.get()));
     }
     error
+}
+
+/// Where a decode error happened, from the static object and field names the core keeps in
+/// the error (no formatting machinery: the browser module is size-bound).
+#[cfg(not(feature = "messages"))]
+fn detail(e: &Error) -> Option<String> {
+    use quorumkey::codec::DecodeError as D;
+    let Error::Decode { object, error } = e else {
+        return None;
+    };
+    let (what, field) = match error {
+        D::Truncated { field } => ("truncated in ", *field),
+        D::TrailingBytes { .. } => ("trailing bytes", ""),
+        D::BadMagic => ("not a quorumkey object", ""),
+        D::WrongObjectType { .. } => ("another object type", ""),
+        D::UnknownVersion(_) => ("unsupported format version", ""),
+        D::UnknownSuite(_) => ("unknown suite", ""),
+        D::UnknownValue { field, .. } => ("unknown value of ", *field),
+        D::FieldLength { field, .. } => ("bad length of ", *field),
+        D::NotUtf8 { field } => ("not UTF-8: ", *field),
+        D::NotAscending { field } => ("not in ascending order: ", *field),
+        D::OutOfRange { field, .. } => ("out of range: ", *field),
+        D::Element { field, .. } => ("not a valid element: ", *field),
+        _ => ("malformed", ""),
+    };
+    let mut out = String::with_capacity(object.len() + what.len() + field.len() + 2);
+    out.push_str(object);
+    out.push_str(": ");
+    out.push_str(what);
+    out.push_str(field);
+    Some(out)
 }
 
 #[cfg(test)]

@@ -24,13 +24,17 @@ mod convert;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "test-rng")]
+pub mod test_rng;
 
 use wasm_bindgen::prelude::*;
 
 /// Installs the panic hook that keeps the last panic message for [`last_panic`]. Called
 /// once by the JavaScript loader. The core never panics on outside input (fuzzed), and
 /// this crate checks every argument; a panic is a bug, reported to JavaScript as an
-/// `internal` error carrying this message.
+/// `internal` error carrying this message. Only in the Node.js module (`messages`): the
+/// browser module has no hook, and reports a panic without its message.
+#[cfg(feature = "messages")]
 #[wasm_bindgen(js_name = installPanicHook)]
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
@@ -38,11 +42,13 @@ pub fn install_panic_hook() {
     }));
 }
 
+#[cfg(feature = "messages")]
 std::thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The message of the panic that stopped the module, if one did.
+#[cfg(feature = "messages")]
 #[wasm_bindgen(js_name = lastPanic)]
 pub fn last_panic() -> Option<String> {
     LAST_PANIC.with(|p| p.borrow().clone())
@@ -51,5 +57,5 @@ pub fn last_panic() -> Option<String> {
 /// The core's protocol version byte and this build's crate version, for diagnostics.
 #[wasm_bindgen(js_name = buildInfo)]
 pub fn build_info() -> String {
-    format!("quorumkey-js {}", env!("CARGO_PKG_VERSION"))
+    String::from(concat!("quorumkey-js ", env!("CARGO_PKG_VERSION")))
 }

@@ -105,7 +105,12 @@ impl KeyServer {
         };
         let inner = self
             .inner
-            .handle(user, record.as_ref(), operation, &mut convert::rng())
+            .handle(
+                user,
+                record.as_ref(),
+                operation,
+                &mut convert::server_rng(&self.inner),
+            )
             .map_err(core)?;
         Ok(Outcome { inner: Some(inner) })
     }
@@ -260,7 +265,10 @@ fn whole(value: f64, what: &str) -> JsResult<u64> {
         // Checked just above: a non-negative integer below 2^53, so exact.
         Ok(value as u64)
     } else {
-        Err(invalid(&format!("{what} must be a non-negative integer")))
+        Err(invalid(&error::join(&[
+            what,
+            " must be a non-negative integer",
+        ])))
     }
 }
 

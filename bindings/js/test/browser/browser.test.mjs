@@ -90,6 +90,10 @@ test('enroll, lock, reload, unlock from IndexedDB, recover, auto-lock', async ()
   await shot('4-auto-locked');
 });
 
+test('the unit index kept in IndexedDB, sealed; rollback detected after reading it back', async () => {
+  assert.deepEqual(await page.evaluate(() => window.qkTest.index('carol')), { latest: 2, rollback: 'unit_rollback', sealed: true });
+});
+
 test('a module Web Worker', async () => {
   assert.equal(await page.evaluate(() => window.qkTest.worker()), 'from a worker');
 });

@@ -1,5 +1,5 @@
 // A module Web Worker using the package's browser entry: enroll, seal and open.
-import * as qk from '/pkg/dist/esm/browser.js';
+import * as qk from '/pkg/dist/browser/browser.js';
 
 const KEY_ID = 'keys.example.com';
 const servers = { [KEY_ID]: new qk.KeyServerClient({ url: `${location.origin}/ks`, token: 'worker-user' }) };

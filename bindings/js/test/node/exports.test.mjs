@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,25 @@ test('every exports target and types file is in the package', () => {
   assert.ok(!existsSync(join(pkgDir, 'src')), 'Rust sources are not shipped');
 });
 
+test('the package has no tests-only seam (the test-rng feature)', () => {
+  for (const tree of ['browser', 'esm', 'cjs']) {
+    for (const f of readdirSync(join(pkgDir, 'dist', tree)).filter((n) => n.endsWith('.js'))) {
+      assert.ok(!readFileSync(join(pkgDir, 'dist', tree, f), 'utf8').includes('testRng'), `dist/${tree}/${f}`);
+    }
+  }
+});
+
+test('sideEffects names every module that registers a platform loader (bundlers keep them)', () => {
+  assert.ok(Array.isArray(pkg.sideEffects), 'sideEffects must list the entries, not be false');
+  for (const tree of ['browser', 'esm', 'cjs']) {
+    for (const f of readdirSync(join(pkgDir, 'dist', tree)).filter((n) => n.endsWith('.js'))) {
+      const code = readFileSync(join(pkgDir, 'dist', tree, f), 'utf8');
+      const registers = f !== 'wasm.js' && (/setPlatform/.test(code) || /['"]\.\/node\.js['"]/.test(code));
+      if (registers) assert.ok(pkg.sideEffects.includes(`./dist/${tree}/${f}`), `dist/${tree}/${f} has side effects but is not in sideEffects`);
+    }
+  }
+});
+
 test('node import and require resolve to the Node.js entries', () => {
   assert.match(import.meta.resolve('quorumkey'), /dist\/esm\/node\.js$/);
   assert.match(require.resolve('quorumkey'), /dist\/cjs\/node\.js$/);
@@ -36,7 +55,7 @@ test('node import and require resolve to the Node.js entries', () => {
 });
 
 test('browser entry loads from a URL (file: here) and works', async () => {
-  const m = await import(join(pkgDir, 'dist/esm/browser.js'));
+  const m = await import(join(pkgDir, 'dist/browser/browser.js'));
   const wasm = readFileSync(join(pkgDir, 'dist/wasm/quorumkey_bg.wasm'));
   await m.ready({ wasm });
   const policy = m.encodePolicy({ threshold: 2, holders: [
@@ -62,7 +81,7 @@ import { register } from 'node:module';
 register(${JSON.stringify(new URL(`file://${join(dir, 'hooks.mjs')}`).href)});`);
   writeFileSync(join(dir, 'worker.mjs'), `
 const forbid = () => { throw new Error('Wasm code generation disallowed by embedder'); };
-const entry = ${JSON.stringify(join(pkgDir, 'dist/esm/workerd.js'))};
+const entry = ${JSON.stringify(join(pkgDir, 'dist/browser/workerd.js'))};
 // Node's own fetch compiles its HTTP parser lazily: load it before forbidding compilation.
 void globalThis.Response;
 const m = await import(entry);

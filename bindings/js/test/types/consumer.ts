@@ -5,13 +5,14 @@ import {
   inspectPolicy, inspectCapsule, inspectUnit, inspectKeySet, recoveryKit, openRecoveryKit, DeviceShare, ShareCard,
   Enrollment, PendingEnrollment, Unlock, UnlockedVault, GatedSeal, UnitRead, Reseal, DEFAULT_IDLE_TIMEOUT_MS,
   KeyServerClient, enroll, unlock, recover, redeal, rekey, reseal, needsReseal, keySetOrCreate, IndexedDbShareStore,
-  FileShareStore, SecureStorageShareStore, MemoryShareStore,
+  FileShareStore, SecureStorageShareStore, MemoryShareStore, refresh, revoke, migrateUnits, Revocation, UnitMigration,
+  UnitIndex, keyServerSetup,
 } from 'quorumkey';
 import type {
   ErrorCode, HolderSpec, PolicySpec, PolicyInfo, HeaderInfo, CapsuleInfo, UnitInfo, KeySetInfo, ServerRequest,
   PasswordInput, ServerSetup, Enrolled, Trust, VaultOptions, UnitResult, KeyServerTransport, AuditEventJson,
   KeyDirectory, Servers, EnrollResult, Change, DeviceShareStore, SecureStorageAdapter, WasmSource, GateModeName,
-  Disposable,
+  Disposable, UnitTarget, PinnedKey,
 } from 'quorumkey';
 import { KeyServer, MemoryStore, seedFromEnv, seedFromFile, auditJson, MAX_BODY, MAX_ATTEMPTS } from 'quorumkey/server';
 import type { KeyServerStore, PendingAudit, AuditEntry, KeyServerRequest, KeyServerResponse, OperationName, SeedSource } from 'quorumkey/server';
@@ -88,6 +89,28 @@ export async function app(): Promise<void> {
   }
   void [loaded, policyInfo, mode, keySet, unitInfo, opened, stores, text, gated, results, again, resealing, e, moved,
     rotate, recovered, audit, directory, disposable];
+}
+
+/** The flows that landed after the first version: revocation, unit migration, the unit index. */
+export async function later(vault: UnlockedVault, header: Uint8Array, capsules: Uint8Array[], units: Uint8Array[],
+  servers: Servers, store: DeviceShareStore, keySet: Uint8Array): Promise<void> {
+  const revoked: Change & { units: Uint8Array[] } = await revoke(vault, { header, capsules, servers, units, password: '2468',
+    unitInfo: { 'keys.example.com': 'vendors' } });
+  await revoked.commit();
+  const refreshed: Change = await refresh(vault, { header, capsules, servers });
+  const moved: Uint8Array[] = await migrateUnits(vault, { units, servers });
+  const target: UnitTarget = { keyId: 'keys.example.com', keySet, info: 'vendors' };
+  const step: Revocation = vault.revoke({ header, capsules, servers: [{ holder: 2, keySet }], units, unitTargets: [target] });
+  const done = step.finish([new Uint8Array(1)], { idleTimeout: 1000 });
+  const migration: UnitMigration = UnitMigration.start({ units, targets: [target] });
+  const migrated: Uint8Array[] = migration.finish(vault, done.vault, []);
+  const index: UnitIndex = (await store.loadIndex(vault.vaultId)) ?? UnitIndex.create(vault.vaultId);
+  index.check(units[0]);
+  index.observe(migrated[0]);
+  const latest: number | undefined = index.latest('vendor:acme');
+  await store.saveIndex(vault.vaultId, UnitIndex.fromBytes(index.toBytes()));
+  const pinned: PinnedKey = keyServerSetup(2, keySet, { password: true });
+  void [refreshed, moved, latest, pinned.keyVersion, done.units];
 }
 
 export async function server(): Promise<void> {
