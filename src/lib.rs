@@ -32,6 +32,7 @@ pub mod codec;
 mod error;
 #[cfg(feature = "alloc")]
 pub mod gate;
+pub mod generic;
 pub mod group;
 #[cfg(feature = "alloc")]
 pub mod kdf;
@@ -40,9 +41,12 @@ pub mod keyserver;
 pub mod oprf;
 #[cfg(feature = "alloc")]
 pub mod policy;
+#[cfg(feature = "ristretto255")]
+pub mod ristretto255;
 #[cfg(all(feature = "serde", feature = "alloc"))]
 mod serde_impl;
 pub mod sharing;
+pub mod suite;
 #[cfg(feature = "alloc")]
 pub mod vault;
 

@@ -642,8 +642,9 @@ fn redeal_scenario(run: &mut Run) {
     let server = server();
     let w = world(run, &server);
     let keys = server.add_version();
-    let setups =
-        [KeyServerSetup::newest(HolderId::new(2).unwrap(), &keys, GateMode::Voprf, false).unwrap()];
+    let setups = [
+        KeyServerSetup::newest(HolderId::new(2).unwrap(), &keys, GateMode::Voprf, false).unwrap(),
+    ];
     run.flow(
         || {
             let mut r = rng(54);

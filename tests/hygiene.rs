@@ -15,8 +15,8 @@ use quorumkey::keyserver::{KeyServer, Operation, PasswordSetup, TagChange, Unloc
 use quorumkey::oprf::{Mode, OprfClient, Output, PoprfClient, ServerKey, VoprfClient};
 use quorumkey::sharing::{self, Secret, Share};
 use quorumkey::vault::{
-    Capsule, Enrolled, Enrollment, GatedSeal, KeyServerSetup, Password, PendingEnrollment,
-    Reseal, SealedUnit, ShareCard, Trust, Unlock, VaultHeader, VaultShare,
+    Capsule, Enrolled, Enrollment, GatedSeal, KeyServerSetup, Password, PendingEnrollment, Reseal,
+    SealedUnit, ShareCard, Trust, Unlock, VaultHeader, VaultShare,
 };
 use quorumkey::{Error, codec, group, oprf, policy, vault};
 use subtle::ConstantTimeEq;
@@ -104,7 +104,10 @@ fn root_key(secret: &Secret, header: &VaultHeader) -> [u8; 32] {
 
 /// The vault's unlock tag for the test server, through the public API.
 fn unlock_tag_bytes(enrolled: &Enrolled) -> Vec<u8> {
-    let proof = enrolled.vault.unlock_proof("keys.example").to_secret_bytes();
+    let proof = enrolled
+        .vault
+        .unlock_proof("keys.example")
+        .to_secret_bytes();
     proof[4..].to_vec()
 }
 
@@ -245,8 +248,10 @@ fn secret_types_do_not_print_their_secrets() {
         .request_gates(std::slice::from_ref(&setup), None, &mut r)
         .unwrap();
     let printed = format!("{printed_new} {enrollment:?} {enrollment:#?}");
-    let responses: Vec<GateResponse> =
-        requests.iter().map(|q| w.server.answer(q).unwrap()).collect();
+    let responses: Vec<GateResponse> = requests
+        .iter()
+        .map(|q| w.server.answer(q).unwrap())
+        .collect();
     let fresh = enrollment.finish(&responses, &mut r).unwrap();
     let mut fresh_secrets = Secrets::default();
     let fresh_shares = [
@@ -498,10 +503,26 @@ fn errors_are_copy_and_carry_no_secret() {
     let other = enroll(two_of_three(), servers, GateMode::Voprf, None, 77);
     let trust = Trust::new();
     errors.push(
-        Unlock::start(&e.header, &other.device_shares, &[], &trust, None, &mut rng(7)).unwrap_err(),
+        Unlock::start(
+            &e.header,
+            &other.device_shares,
+            &[],
+            &trust,
+            None,
+            &mut rng(7),
+        )
+        .unwrap_err(),
     );
     errors.push(
-        Unlock::start(&other.header, &e.device_shares, &[], &trust, None, &mut rng(8)).unwrap_err(),
+        Unlock::start(
+            &other.header,
+            &e.device_shares,
+            &[],
+            &trust,
+            None,
+            &mut rng(8),
+        )
+        .unwrap_err(),
     );
     // Units: tampered, of another vault, gated opened directly, refused gate.
     let unit = e

@@ -149,7 +149,11 @@ impl Outcome {
 
     /// The audit event to store with the update (or alone), or `undefined`.
     pub fn audit(&self) -> JsResult<Option<Audit>> {
-        Ok(self.get()?.audit_event().cloned().map(|inner| Audit { inner }))
+        Ok(self
+            .get()?
+            .audit_event()
+            .cloned()
+            .map(|inner| Audit { inner }))
     }
 
     /// The response body, once the update is stored: `stored` is the record as the store
