@@ -17,3 +17,27 @@ pub use crate::oprf::message::{EvaluationRequest, EvaluationResponse};
 pub use crate::oprf::proof::Proof;
 pub use crate::oprf::server::ServerKey;
 pub use crate::oprf::suite::hash_to_group;
+
+#[cfg(feature = "alloc")]
+pub use crate::sharing::commitments::Commitments;
+pub use crate::sharing::secret::{Secret, Share};
+pub use crate::sharing::verify::{combine_individually, verify_share};
+
+pub(crate) use crate::gate::messages::PendingGate;
+#[cfg(feature = "alloc")]
+pub use crate::gate::messages::{GateRequest, GateResponse, ServerPin, ServerRequest};
+#[cfg(feature = "alloc")]
+pub use crate::keyserver::messages::{KeySet, KeyVersion};
+#[cfg(feature = "alloc")]
+pub use crate::vault::{
+    capsule::Capsule,
+    enroll::{Enrolled, Enrollment, KeyServerSetup, PendingEnrollment},
+    header::VaultHeader,
+    kit::RecoveryKit,
+    reseal::Reseal,
+    revoke::{Revocation, Revoked},
+    share::{ShareCard, VaultShare},
+    unit::{GateTarget, GatedSeal, SealedUnit, UnitGate, UnitMigration, UnitRead},
+    unlock::{Trust, Unlock},
+    unlocked::UnlockedVault,
+};

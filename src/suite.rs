@@ -185,7 +185,8 @@ pub trait Suite:
     /// rejected. Callers never hold the identity.
     fn encode_element(point: &Self::Point) -> Self::ElementBytes;
     /// [`Suite::encode_element`] for many points, sharing work where the group allows it
-    /// (one field inversion for a P-256 batch).
+    /// (one field inversion for a P-256 batch). Intermediate copies of the points are
+    /// zeroized (unblinded elements are secret).
     #[cfg(feature = "alloc")]
     fn encode_elements(points: &[Self::Point]) -> Vec<Self::ElementBytes> {
         points.iter().map(Self::encode_element).collect()
@@ -289,7 +290,9 @@ impl Suite for P256 {
     #[cfg(feature = "alloc")]
     fn encode_elements(points: &[Self::Point]) -> Vec<[u8; 33]> {
         use p256::elliptic_curve::point::BatchNormalize;
-        let affine: Vec<p256::AffinePoint> = p256::ProjectivePoint::batch_normalize(points);
+        // The points may be secret (unblinded elements): the affine copies are wiped.
+        let affine: zeroize::Zeroizing<Vec<p256::AffinePoint>> =
+            zeroize::Zeroizing::new(p256::ProjectivePoint::batch_normalize(points));
         affine.iter().map(crate::group::encode_affine).collect()
     }
 

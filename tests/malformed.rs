@@ -7,6 +7,9 @@
 //! Also home of the fuzz seed generator (`write_fuzz_seeds`, ignored):
 //! `cargo test --test malformed -- --ignored write_fuzz_seeds` rewrites `fuzz/seeds/`.
 
+use quorumkey as qk;
+/// The suite `common` runs its key servers in.
+const SUITE: quorumkey::suite::SuiteId = quorumkey::suite::SuiteId::P256;
 mod common;
 #[path = "../fuzz/fuzz_targets/common/fixture.rs"]
 mod fixture;
