@@ -2,8 +2,13 @@
 //! per element at batch sizes 1, 8 and 64, in quorumkey and in the `voprf` crate 0.5, for
 //! P256-SHA256 and ristretto255-SHA512; and beside them each library's raw floor, one
 //! constant-time scalar multiplication `P·k` (p256 0.14 and curve25519-dalek 5 under
-//! quorumkey, p256 0.13 and curve25519-dalek 4 under voprf). See `spec/performance.md` §10
-//! for the figures and the goals.
+//! quorumkey, p256 0.13 and curve25519-dalek 4 under voprf); and the client's side of an
+//! unlock (2-of-3 vault, device share and one VOPRF capsule) in both suites. See
+//! `spec/performance.md` §10 for the figures and the goals.
+//!
+//! The same binary runs in WebAssembly: `cargo bench --target wasm32-wasip1 --features
+//! ristretto255 --bench suites --no-run`, then `SUITES_PAIRED=1` with the `.wasm` under
+//! Node's WASI (`.ci/wasi-runner.mjs`).
 //!
 //! Three ways to run it (needs the `ristretto255` feature):
 //!
@@ -182,9 +187,85 @@ fn floors() -> Vec<Op> {
     vec![p256_14, p256_13, dalek_5, dalek_4]
 }
 
+/// The client's side of an unlock in one suite (`$qk` is the suite's API: `quorumkey` or
+/// `quorumkey::ristretto255`): a 2-of-3 vault {device, key server, card}, VOPRF gate, no
+/// password; `Unlock::start` with the device share and the capsule, then `finish` with the
+/// server's answer. The RNG restarts from the same state each time, so the blinded request
+/// is always the same and the server's answer is computed once, outside the measurement.
+macro_rules! unlock_op {
+    ($qk:ident, $suite:expr, $label:literal) => {{
+        use quorumkey::suite::SuiteId;
+        use $qk::gate::{GateMode, GateResponse};
+        use $qk::keyserver::{KeyServer, KeySet, Operation};
+        use $qk::policy::Policy;
+        use $qk::sharing::HolderId;
+        use $qk::vault::{Enrollment, KeyServerSetup, Trust, Unlock};
+        const USER: &[u8] = b"user-42";
+        let suite: SuiteId = $suite;
+        let server = KeyServer::new([7; 32]);
+        let mut record = None;
+        let mut r = ChaCha20Rng::from_seed([3; 32]);
+        let mut call = |op: Operation<'_>, r: &mut ChaCha20Rng| {
+            server
+                .handle_local_in(suite, USER, &mut record, op, r)
+                .unwrap()
+                .body
+        };
+        let keys = KeySet::from_bytes(&call(Operation::AddKeyVersion, &mut r)).unwrap();
+        let policy = Policy::builder(2)
+            .device(1, "phone")
+            .key_server(2, "keys", "keys.example")
+            .custodian(3, "recovery card")
+            .build()
+            .unwrap();
+        let holder = HolderId::new(2).unwrap();
+        let setup = KeyServerSetup::newest(holder, &keys, GateMode::Voprf, false).unwrap();
+        let (pending, requests) = Enrollment::start(policy, &[setup], None, &mut r).unwrap();
+        let responses: Vec<GateResponse> = requests
+            .iter()
+            .map(|q| {
+                let body = call(Operation::Evaluate(&q.request.to_bytes()), &mut r);
+                GateResponse::from_bytes(&body).unwrap()
+            })
+            .collect();
+        let enrolled = pending.finish(&responses, &mut r).unwrap();
+        let header = enrolled.header;
+        let device = enrolled.device_shares;
+        let capsules = enrolled.capsules;
+        let trust = Trust::new().header(header.digest());
+        let start = ChaCha20Rng::from_seed([5; 32]);
+        let (_, requests) =
+            Unlock::start(&header, &device, &capsules, &trust, None, &mut start.clone()).unwrap();
+        let body = call(Operation::Evaluate(&requests[0].request.to_bytes()), &mut r);
+        let answer = Some(GateResponse::from_bytes(&body).unwrap());
+        op(format!("unlock/client-{}", $label), move || {
+            let mut r = start.clone();
+            let (unlock, _) =
+                Unlock::start(&header, &device, &capsules, &trust, None, &mut r).unwrap();
+            let vault = unlock
+                .finish(std::slice::from_ref(&answer), &mut r)
+                .unwrap();
+            black_box(vault);
+        })
+    }};
+}
+
+fn unlocks() -> Vec<Op> {
+    use quorumkey::ristretto255;
+    vec![
+        unlock_op!(quorumkey, quorumkey::suite::SuiteId::P256, "p256"),
+        unlock_op!(
+            ristretto255,
+            quorumkey::suite::SuiteId::Ristretto255,
+            "ristretto255"
+        ),
+    ]
+}
+
 fn all() -> Vec<Op> {
     let mut ops: Vec<Op> = evaluations().into_iter().flat_map(|(_, ops)| ops).collect();
     ops.extend(floors());
+    ops.extend(unlocks());
     ops
 }
 
@@ -203,7 +284,8 @@ fn paired() {
         .map(|(n, ops)| (format!("evaluate, batch {n}"), n, ops))
         .collect();
     groups.push(("floor: one constant-time P·k".into(), 1, floors()));
-    println!("| operation | per element (µs), median of {rounds} paired rounds |");
+    groups.push(("client unlock, 2-of-3, VOPRF (per unlock)".into(), 1, unlocks()));
+    println!("| operation | µs per element (per unlock), median of {rounds} paired rounds |");
     println!("|---|---:|");
     for (title, n, mut ops) in groups {
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); ops.len()];
@@ -261,11 +343,13 @@ fn main() {
         }
         g.finish();
     }
-    let mut g = c.benchmark_group("floor");
-    for mut op in floors() {
-        let name = op.name.split('/').nth(1).unwrap_or_default().to_owned();
-        g.bench_function(name, |b| b.iter(&mut op.run));
+    for (group, ops) in [("floor", floors()), ("unlock", unlocks())] {
+        let mut g = c.benchmark_group(group);
+        for mut op in ops {
+            let name = op.name.split('/').nth(1).unwrap_or_default().to_owned();
+            g.bench_function(name, |b| b.iter(&mut op.run));
+        }
+        g.finish();
     }
-    g.finish();
     c.final_summary();
 }
