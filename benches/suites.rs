@@ -234,8 +234,15 @@ macro_rules! unlock_op {
         let capsules = enrolled.capsules;
         let trust = Trust::new().header(header.digest());
         let start = ChaCha20Rng::from_seed([5; 32]);
-        let (_, requests) =
-            Unlock::start(&header, &device, &capsules, &trust, None, &mut start.clone()).unwrap();
+        let (_, requests) = Unlock::start(
+            &header,
+            &device,
+            &capsules,
+            &trust,
+            None,
+            &mut start.clone(),
+        )
+        .unwrap();
         let body = call(Operation::Evaluate(&requests[0].request.to_bytes()), &mut r);
         let answer = Some(GateResponse::from_bytes(&body).unwrap());
         op(format!("unlock/client-{}", $label), move || {
@@ -284,7 +291,11 @@ fn paired() {
         .map(|(n, ops)| (format!("evaluate, batch {n}"), n, ops))
         .collect();
     groups.push(("floor: one constant-time P·k".into(), 1, floors()));
-    groups.push(("client unlock, 2-of-3, VOPRF (per unlock)".into(), 1, unlocks()));
+    groups.push((
+        "client unlock, 2-of-3, VOPRF (per unlock)".into(),
+        1,
+        unlocks(),
+    ));
     println!("| operation | µs per element (per unlock), median of {rounds} paired rounds |");
     println!("|---|---:|");
     for (title, n, mut ops) in groups {

@@ -23,6 +23,7 @@ pub use crate::sharing::commitments::Commitments;
 pub use crate::sharing::secret::{Secret, Share};
 pub use crate::sharing::verify::{combine_individually, verify_share};
 
+#[cfg(feature = "alloc")]
 pub(crate) use crate::gate::messages::PendingGate;
 #[cfg(feature = "alloc")]
 pub use crate::gate::messages::{GateRequest, GateResponse, ServerPin, ServerRequest};

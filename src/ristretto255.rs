@@ -30,7 +30,7 @@ pub mod sharing {
 }
 
 /// The ristretto255 encodings' lengths, and the encoding error. The encodings themselves
-/// are [`Suite`](crate::suite::Suite)'s methods on [`Suite`](self::Suite).
+/// are the methods of the [`Suite`](crate::suite::Suite) trait on [`Ristretto255`](crate::suite::Ristretto255).
 pub mod group {
     pub use crate::group::EncodingError;
 
@@ -56,8 +56,9 @@ pub mod gate {
 
 /// The key server, answering with ristretto255 key sets. See [`crate::keyserver`].
 ///
-/// The [`KeyServer`] is the one of the crate root: it serves every suite. Ask it for
-/// ristretto255 key sets with [`KeyServer::handle_in`] and
+/// The [`KeyServer`](crate::keyserver::KeyServer) is the one of the crate root: it serves
+/// every suite. Ask it for ristretto255 key sets with
+/// [`KeyServer::handle_in`](crate::keyserver::KeyServer::handle_in) and
 /// [`SuiteId::Ristretto255`](crate::suite::SuiteId::Ristretto255).
 #[cfg(feature = "alloc")]
 pub mod keyserver {

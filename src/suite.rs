@@ -157,8 +157,8 @@ pub trait Suite:
     const SCALAR_LEN: usize = 32;
     /// Length of the suite's `Hash` output, and so of an OPRF output (`Nh`).
     const OUTPUT_LEN: usize;
-    /// `"OPRFV1-" ‖ 0x00 ‖ "-" ‖ identifier`: the context string with mode byte 0, which
-    /// [`context_string`](crate::generic::context_string) patches.
+    /// `"OPRFV1-" ‖ 0x00 ‖ "-" ‖ identifier`: the context string with mode byte 0 (the
+    /// mode's byte replaces it; [`crate::oprf::context_string`]).
     const CONTEXT: &'static [u8];
 
     /// A scalar of the group's prime order field.

@@ -260,7 +260,8 @@ impl<S: Suite> PendingGate<S> {
 }
 
 /// A request the app must deliver to a key server, and whose answer it hands back in the
-/// same position (see [`crate::vault::Enrollment::finish`], [`crate::vault::Unlock::finish`]).
+/// same position (see [`PendingEnrollment::finish`](crate::generic::PendingEnrollment::finish),
+/// [`Unlock::finish`](crate::generic::Unlock::finish)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerRequest<S: Suite> {
     /// The key-server holders whose gates this request evaluates (empty for unit gates).

@@ -137,7 +137,8 @@ impl<S: Suite> UnlockedVault<S> {
     }
 
     /// Starts sealing a unit behind its **own gate** at key server `key_id`: every read of
-    /// it will cost one evaluation by that server (batched across units by [`UnitRead`]).
+    /// it will cost one evaluation by that server (batched across units by
+    /// [`UnitRead`](crate::generic::UnitRead)).
     /// With [`GateMode::Poprf`](crate::gate::GateMode::Poprf) the label is bound into the
     /// output and visible to the server's audit log; with
     /// [`GateMode::Voprf`](crate::gate::GateMode::Voprf) the server cannot tell units apart.
@@ -160,7 +161,7 @@ impl<S: Suite> UnlockedVault<S> {
     /// Opens a unit of this vault. Any tampering, or a unit of another vault, fails with the
     /// opaque [`Error::UnitOpen`] (or [`Error::OtherVault { object: "vault header" }`] when the ids differ).
     ///
-    /// A unit with its own gate is opened through [`UnitRead`] instead
+    /// A unit with its own gate is opened through [`UnitRead`](crate::generic::UnitRead) instead
     /// ([`Error::UnitGate`] here).
     pub fn open_unit(&self, unit: &SealedUnit<S>) -> Result<Zeroizing<Vec<u8>>, Error> {
         unit.open(&self.root, self.vault_id, None)
@@ -274,7 +275,7 @@ impl<S: Suite> UnlockedVault<S> {
     /// key, keeping their ids; each new unit is opened again before it is returned.
     ///
     /// Units with their own gate are refused ([`Error::UnitGate`]): move them with a
-    /// [`UnitMigration`] (or do the whole revocation with [`revoke`](Self::revoke)), as each
+    /// [`UnitMigration`](crate::generic::UnitMigration) (or do the whole revocation with [`revoke`](Self::revoke)), as each
     /// costs a key-server evaluation anyway.
     pub fn reencrypt_units<R: CryptoRng + ?Sized>(
         &self,
