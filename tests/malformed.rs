@@ -87,7 +87,7 @@ fn build_world() -> World {
     let mut w = World::default();
 
     // The fuzz fixture.
-    let f = fixture::fixture();
+    let f = fixture::fixture::<quorumkey::suite::P256>();
     w.policies.push(f.header.policy().to_bytes());
     w.headers.push(f.header.to_bytes());
     w.shares.push(f.device.to_secret_bytes().to_vec());
@@ -296,7 +296,7 @@ mod handle_input {
 fn write_fuzz_seeds() {
     use std::collections::BTreeMap;
     let w = world();
-    let f = fixture::fixture();
+    let f = fixture::fixture::<quorumkey::suite::P256>();
     let mut seeds: BTreeMap<&str, Vec<Vec<u8>>> = BTreeMap::new();
     let mut add =
         |target: &'static str, bytes: Vec<u8>| seeds.entry(target).or_default().push(bytes);
@@ -2906,7 +2906,7 @@ fn user_record() {
 /// decoder's (or the check's) exact error, before anything is evaluated or written.
 #[test]
 fn keyserver_operations() {
-    let f = fixture::fixture();
+    let f = fixture::fixture::<quorumkey::suite::P256>();
     let w = world();
     let call = |operation: Operation<'_>| {
         f.server
