@@ -98,9 +98,18 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
     trailing.push(0);
     let mut old_version = valid.clone();
     old_version[2] = 1;
-    let mut not_on_curve = valid.clone();
-    let n = not_on_curve.len();
-    not_on_curve[n - 1] ^= 0x01;
+    // About half of all x coordinates are on the curve: flip bits of the last element's x
+    // until it is not (the request's inputs are random).
+    let n = valid.len();
+    let not_on_curve = (n - 8..n)
+        .flat_map(|byte| (0..8).map(move |bit| (byte, bit)))
+        .map(|(byte, bit)| {
+            let mut candidate = valid.clone();
+            candidate[byte] ^= 1 << bit;
+            candidate
+        })
+        .find(|c| quorumkey::oprf::BlindedElement::from_bytes(&c[n - 33..]).is_err())
+        .expect("an x off the curve");
     let mut identity = valid[..valid.len() - 33].to_vec();
     identity.extend_from_slice(&[0u8; 33]);
     let mut too_many = gate_prefix().to_vec();
@@ -111,7 +120,7 @@ async fn bad_requests_get_stable_4xx_codes_and_write_nothing() {
     }
     let mut empty_info = gate_prefix().to_vec();
     empty_info.extend_from_slice(&[Purpose::UnitGate.to_byte(), 0, 0, 0, 1, 2, 0]);
-    empty_info.extend_from_slice(&valid[10..]);
+    empty_info.extend_from_slice(&valid[11..]);
     let two_guesses = gate(&keys_pw, Purpose::PasswordCapsule, 2, None).bytes;
     let other_issuer = DevIssuer::from_seed(&[9; 32], "app:1", &issuer.issuer).unwrap();
     let hs256 = jsonwebtoken::encode(

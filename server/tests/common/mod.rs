@@ -349,8 +349,15 @@ impl Reply {
 }
 
 /// The encoding prefix of a gate request (`spec/wire-format.md` §2).
-pub fn gate_prefix() -> [u8; 4] {
-    [b'Q', b'K', FORMAT_VERSION, ObjectType::GateRequest as u8]
+/// `QK 02 05 ‖ suite 01`: a P-256 gate request's first bytes.
+pub fn gate_prefix() -> [u8; 5] {
+    [
+        b'Q',
+        b'K',
+        FORMAT_VERSION,
+        ObjectType::GateRequest as u8,
+        quorumkey::codec::SUITE_P256_SHA256,
+    ]
 }
 
 enum Clients {
