@@ -140,8 +140,8 @@ impl<S: Suite> Share<S> {
         &self.value
     }
 
-    /// Encodes the share as `id (1 byte) ‖ value (32 bytes big-endian)`, in a buffer wiped
-    /// on drop.
+    /// Encodes the share as `id (1 byte) ‖ value (32 bytes, the suite's byte order)`, in a
+    /// buffer wiped on drop.
     pub fn to_secret_bytes(&self) -> Zeroizing<[u8; SHARE_LEN]> {
         let mut out = Zeroizing::new([0u8; SHARE_LEN]);
         let mut value = Zeroizing::new(S::encode_scalar(&self.value));

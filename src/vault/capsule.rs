@@ -369,7 +369,7 @@ impl<S: Suite> Capsule<S> {
     }
 }
 
-/// Reads a 33-byte server public key (on-curve, not the identity).
+/// Reads a server public key of suite `S` (`Ne` bytes; a group element, not the identity).
 pub(crate) fn read_public_key<S: Suite>(
     r: &mut Reader<'_>,
     field: &'static str,

@@ -11,8 +11,9 @@ use crate::kdf::{self, Digest};
 use crate::policy::Policy;
 use crate::suite::Suite;
 
-/// The only suite this version knows: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
-/// XChaCha20-Poly1305 (the same byte as [`codec::SUITE_P256_SHA256`]).
+/// The suite byte of P-256 vaults: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
+/// XChaCha20-Poly1305 (the same byte as [`codec::SUITE_P256_SHA256`]). A header's suite byte
+/// is its suite's ([`Suite::ID`](crate::suite::Suite::ID)).
 pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = codec::SUITE_P256_SHA256;
 /// Length of a vault id.
 pub const VAULT_ID_LEN: usize = 16;
