@@ -90,8 +90,9 @@ impl KeyServer {
     ) -> JsResult<Outcome> {
         let suite = match suite.as_deref() {
             None => SuiteId::P256,
-            Some(name) => SuiteId::from_name(name)
-                .ok_or_else(|| invalid("suite must be p256 or ristretto255 (in a build with it)"))?,
+            Some(name) => SuiteId::from_name(name).ok_or_else(|| {
+                invalid("suite must be p256 or ristretto255 (in a build with it)")
+            })?,
         };
         let record = record
             .map(|r| UserRecord::from_bytes(&Zeroizing::new(r)))
