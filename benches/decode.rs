@@ -15,8 +15,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use p256::elliptic_curve::group::GroupEncoding;
-use quorumkey::gate::{GateMode, GateResponse, ServerPin};
-use quorumkey::keyserver::KeyServer;
+use quorumkey::gate::{GateMode, GateResponse, Purpose, ServerPin};
+use quorumkey::keyserver::{KeyServer, Operation};
 use quorumkey::oprf::Mode;
 use quorumkey::policy::Policy;
 use quorumkey::sharing::Commitments;
@@ -30,6 +30,12 @@ const USER: &[u8] = b"user-42";
 /// `2..=servers + 1` key servers (one capsule each), the rest custodians.
 fn kit(threshold: u8, servers: u8) -> Vec<u8> {
     let server = KeyServer::new([7; 32]);
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut record = None;
+    server
+        .handle_local(USER, &mut record, Operation::AddKeyVersion, &mut rng)
+        .unwrap();
+    let stored = record.clone().unwrap();
     let key_ids: Vec<String> = (0..servers).map(|i| format!("k{i}.example")).collect();
     let mut builder = Policy::builder(threshold).device(1, "phone");
     for (i, key_id) in (2u8..).zip(&key_ids) {
@@ -41,7 +47,9 @@ fn kit(threshold: u8, servers: u8) -> Vec<u8> {
     let policy = builder.build().unwrap();
     let pin = ServerPin {
         key_version: 1,
-        public_key: server.public_key(USER, 1, Mode::Voprf).unwrap(),
+        public_key: server
+            .public_key(USER, &stored, 1, Purpose::Capsule, Mode::Voprf)
+            .unwrap(),
     };
     let setups: Vec<KeyServerSetup> = policy
         .key_servers()
@@ -51,15 +59,15 @@ fn kit(threshold: u8, servers: u8) -> Vec<u8> {
             mode: GateMode::Voprf,
         })
         .collect();
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (enrollment, requests) = Enrollment::start(policy, &setups, None, &mut rng).unwrap();
     let responses: Vec<GateResponse> = requests
         .iter()
         .map(|q| {
-            let (response, _) = server
-                .evaluate(USER, &[1], &q.request.to_bytes(), &mut rng)
+            let request = q.request.to_bytes();
+            let released = server
+                .handle_local(USER, &mut record, Operation::Evaluate(&request), &mut rng)
                 .unwrap();
-            GateResponse::from_bytes(&response.to_bytes()).unwrap()
+            GateResponse::from_bytes(&released.body).unwrap()
         })
         .collect();
     let enrolled = enrollment.finish(&responses, &mut rng).unwrap();

@@ -31,7 +31,8 @@ pub enum DecodeError {
     },
     /// The format version is not one this crate knows.
     UnknownVersion(u8),
-    /// The suite id is not one this crate knows.
+    /// The suite id is not the one this decoder reads: a suite this build does not know,
+    /// or another suite's object (dispatch on [`suite_of`] first).
     UnknownSuite(u8),
     /// An enumerated field held a value with no meaning.
     UnknownValue {
@@ -96,7 +97,7 @@ impl core::fmt::Display for DecodeError {
                 f,
                 "format version {v} is not supported; this implementation reads version {FORMAT_VERSION}"
             ),
-            Self::UnknownSuite(s) => write!(f, "unknown suite id {s}"),
+            Self::UnknownSuite(s) => write!(f, "suite id {s} is not the suite read here"),
             Self::UnknownValue { field, value } => {
                 write!(f, "field `{field}` has unknown value {value:#04x}")
             }
@@ -369,19 +370,55 @@ pub enum ObjectType {
     UnitIndex = 0x0D,
 }
 
-/// The suite byte of the only suite this version knows: P-256 with RFC 9497 P256-SHA256,
-/// BLAKE3 and XChaCha20-Poly1305. Carried by the vault header and by every message a key
-/// server decodes (gate request and response, key set), so one key server can serve
-/// several suites.
+/// The suite byte of P-256 with RFC 9497 P256-SHA256, BLAKE3 and XChaCha20-Poly1305.
+/// Carried by the vault header and by every message a key server decodes (gate request
+/// and response, key set), so one key server can serve several suites.
 pub const SUITE_P256_SHA256: u8 = 0x01;
+/// The suite byte of ristretto255 with RFC 9497 ristretto255-SHA512, BLAKE3 and
+/// XChaCha20-Poly1305 (feature `ristretto255`).
+pub const SUITE_RISTRETTO255_SHA512: u8 = 0x02;
 
-/// Reads and checks a suite byte.
-pub(crate) fn read_suite(r: &mut Reader<'_>) -> Result<u8, DecodeError> {
+/// Reads a suite byte and checks that it is `S`'s ([`DecodeError::UnknownSuite`]
+/// otherwise).
+pub(crate) fn read_suite<S: crate::suite::Suite>(r: &mut Reader<'_>) -> Result<(), DecodeError> {
     let suite = r.u8("suite")?;
-    if suite != SUITE_P256_SHA256 {
+    if suite != S::ID.to_byte() {
         return Err(DecodeError::UnknownSuite(suite));
     }
-    Ok(suite)
+    Ok(())
+}
+
+/// The suite an object is for, read from its suite byte, so that an app (or a key server)
+/// can pick the decoder: `Some` for the objects that carry one (vault header, gate request,
+/// gate response, key set), `None` for the others, which are always used together with
+/// their vault's header (shares, capsules, units, recovery kits: a kit starts with its
+/// header, so `suite_of` of the header inside tells). A suite byte this build does not know
+/// is [`DecodeError::UnknownSuite`].
+pub fn suite_of(bytes: &[u8]) -> Result<Option<crate::suite::SuiteId>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    if r.array::<2>("magic")? != MAGIC {
+        return Err(DecodeError::BadMagic);
+    }
+    let version = r.u8("version")?;
+    if version != FORMAT_VERSION {
+        return Err(DecodeError::UnknownVersion(version));
+    }
+    let kind = r.u8("object type")?;
+    let carries = [
+        ObjectType::Header,
+        ObjectType::GateRequest,
+        ObjectType::GateResponse,
+        ObjectType::KeySet,
+    ]
+    .iter()
+    .any(|t| *t as u8 == kind);
+    if !carries {
+        return Ok(None);
+    }
+    let byte = r.u8("suite")?;
+    crate::suite::SuiteId::from_byte(byte)
+        .map(Some)
+        .ok_or(DecodeError::UnknownSuite(byte))
 }
 
 /// Reads and checks `QK ‖ version ‖ type`.

@@ -1,4 +1,5 @@
-//! The prime-order group: NIST P-256 with the encodings every quorumkey object uses.
+//! The P-256 group (suite [`P256`](crate::suite::P256)) with the encodings its objects use.
+//! The ristretto255 suite's encodings are in [`crate::suite`].
 //!
 //! * A **scalar** is 32 bytes, big-endian, canonical (strictly less than the group order
 //!   `n`). RFC 9497 §4.3 `SerializeScalar`.
@@ -102,6 +103,20 @@ pub fn encode_element(element: &ProjectivePoint) -> [u8; ELEMENT_LEN] {
     let mut out = [0u8; ELEMENT_LEN];
     if bytes.len() == ELEMENT_LEN {
         out.copy_from_slice(&bytes);
+    }
+    out
+}
+
+/// SEC1-compressed encoding of an affine point (33 zero bytes for the identity, which
+/// no honest run produces).
+#[cfg(feature = "alloc")]
+pub(crate) fn encode_affine(point: &AffinePoint) -> [u8; ELEMENT_LEN] {
+    let mut out = [0u8; ELEMENT_LEN];
+    if !bool::from(point.is_identity()) {
+        let bytes = point.to_bytes();
+        if bytes.len() == ELEMENT_LEN {
+            out.copy_from_slice(&bytes);
+        }
     }
     out
 }

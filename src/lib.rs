@@ -4,9 +4,10 @@
 #![cfg_attr(feature = "alloc", doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(feature = "alloc"),
-    doc = "quorumkey without `alloc`: the P-256 encodings (`group`), single-element RFC 9497 \
-           OPRF (`oprf`) and slice-based Shamir sharing (`sharing`). The vault and the \
-           README's example need the `alloc` feature."
+    doc = "quorumkey without `alloc`: the suites (`suite`, `generic`), the P-256 encodings \
+           (`group`), single-element RFC 9497 OPRF (`oprf`) and slice-based Shamir sharing \
+           (`sharing`), for P-256 and, with the `ristretto255` feature, ristretto255. The \
+           vault and the README's example need the `alloc` feature."
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -32,6 +33,7 @@ pub mod codec;
 mod error;
 #[cfg(feature = "alloc")]
 pub mod gate;
+pub mod generic;
 pub mod group;
 #[cfg(feature = "alloc")]
 pub mod kdf;
@@ -40,9 +42,12 @@ pub mod keyserver;
 pub mod oprf;
 #[cfg(feature = "alloc")]
 pub mod policy;
+#[cfg(feature = "ristretto255")]
+pub mod ristretto255;
 #[cfg(all(feature = "serde", feature = "alloc"))]
 mod serde_impl;
 pub mod sharing;
+pub mod suite;
 #[cfg(feature = "alloc")]
 pub mod vault;
 

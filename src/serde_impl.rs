@@ -10,6 +10,8 @@ use core::marker::PhantomData;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserializer, Serializer};
 
+use crate::suite::Suite;
+
 struct BytesVisitor<T>(PhantomData<T>, fn(&[u8]) -> Result<T, crate::Error>);
 
 impl<'de, T> Visitor<'de> for BytesVisitor<T> {
@@ -33,26 +35,34 @@ impl<'de, T> Visitor<'de> for BytesVisitor<T> {
 }
 
 macro_rules! serde_as_bytes {
-    ($($ty:ty => $decode:expr),* $(,)?) => {$(
-        impl serde::Serialize for $ty {
+    ($($ty:ident),* $(,)?) => {$(
+        impl<Q: Suite> serde::Serialize for crate::generic::$ty<Q> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_bytes(&self.to_bytes())
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $ty {
+        impl<'de, Q: Suite> serde::Deserialize<'de> for crate::generic::$ty<Q> {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_bytes(BytesVisitor(PhantomData, $decode))
+                deserializer.deserialize_bytes(BytesVisitor(PhantomData, Self::from_bytes))
             }
         }
     )*};
 }
 
-serde_as_bytes! {
-    crate::vault::VaultHeader => crate::vault::VaultHeader::from_bytes,
-    crate::vault::Capsule => crate::vault::Capsule::from_bytes,
-    crate::vault::SealedUnit => crate::vault::SealedUnit::from_bytes,
-    crate::gate::GateRequest => crate::gate::GateRequest::from_bytes,
-    crate::gate::GateResponse => crate::gate::GateResponse::from_bytes,
-    crate::policy::Policy => |b| crate::policy::Policy::from_bytes(b).map_err(crate::Error::PolicyDecode),
+// Every suite: an object's bytes name (or, with its header, imply) its suite.
+serde_as_bytes!(VaultHeader, Capsule, SealedUnit, GateRequest, GateResponse);
+
+impl serde::Serialize for crate::policy::Policy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.to_bytes())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for crate::policy::Policy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_bytes(BytesVisitor(PhantomData, |b| {
+            crate::policy::Policy::from_bytes(b).map_err(crate::Error::PolicyDecode)
+        }))
+    }
 }

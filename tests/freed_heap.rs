@@ -49,6 +49,9 @@
 //! itself forbids it.
 #![allow(unsafe_code)]
 
+use quorumkey as qk;
+/// The suite `common` runs its key servers in.
+const SUITE: quorumkey::suite::SuiteId = quorumkey::suite::SuiteId::P256;
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};

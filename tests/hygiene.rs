@@ -6,6 +6,9 @@
 //! `Debug` of an array prints) and its 8-byte windows, and the `Debug` form of the secret as
 //! a p256 `Scalar`.
 
+use quorumkey as qk;
+/// The suite `common` runs its key servers in.
+const SUITE: quorumkey::suite::SuiteId = quorumkey::suite::SuiteId::P256;
 mod common;
 
 use common::*;

@@ -22,6 +22,9 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+use quorumkey as qk;
+/// The suite `common` runs its key servers in.
+const SUITE: quorumkey::suite::SuiteId = quorumkey::suite::SuiteId::P256;
 mod common;
 
 use common::{Server, USER, start_unlock, two_of_three};

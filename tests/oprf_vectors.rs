@@ -1,15 +1,10 @@
-//! RFC 9497 Appendix A.3 (P256-SHA256) and RFC 9380 Appendix J.1.1 / K.1 vectors, byte
-//! for byte, including intermediate values. Needs `--features danger` (fixed blinds and
-//! proof nonces).
+//! RFC 9497 Appendix A.3 (P256-SHA256), Appendix A.1 (ristretto255-SHA512, feature
+//! `ristretto255`) and RFC 9380 Appendix J.1.1 / K.1 vectors, byte for byte, including
+//! intermediate values. Needs `--features danger` (fixed blinds and proof nonces).
 
 use quorumkey::group::encode_element;
-use quorumkey::oprf::{
-    BlindedElement, EvaluationRequest, EvaluationResponse, Mode, OprfClient, PoprfClient, Proof,
-    ServerKey, VoprfClient,
-};
 use serde::Deserialize;
 
-const RFC9497: &str = include_str!("vectors/rfc9497-p256-sha256.json");
 const RFC9380_H2C: &str = include_str!("vectors/rfc9380-p256-xmd-sha256-sswu-ro.json");
 const RFC9380_XMD: &str = include_str!("vectors/rfc9380-expand-message-xmd-sha256-38.json");
 
@@ -64,223 +59,257 @@ fn hl(s: &str) -> Vec<Vec<u8>> {
     s.split(',').map(h).collect()
 }
 
-fn suites() -> Vec<Suite> {
-    serde_json::from_str(RFC9497).unwrap()
-}
+/// The RFC 9497 vectors of one suite, through that suite's `oprf` module.
+macro_rules! rfc9497_suite {
+    ($module:ident, $oprf:path, $file:literal) => {
+        mod $module {
+            use super::{Suite, h, hl};
+            use $oprf::{
+                BlindedElement, EvaluationRequest, EvaluationResponse, Mode, OprfClient,
+                PoprfClient, Proof, SUITE_ID, ServerKey, VoprfClient, context_string,
+            };
 
-fn key(suite: &Suite, mode: Mode) -> ServerKey {
-    let seed: [u8; 32] = h(&suite.seed).try_into().unwrap();
-    let key = ServerKey::derive(mode, &seed, &h(&suite.key_info)).unwrap();
-    assert_eq!(key.to_secret_bytes().as_slice(), h(&suite.sk_sm).as_slice());
-    if let Some(pk) = &suite.pk_sm {
-        assert_eq!(key.public_key().to_bytes().as_slice(), h(pk).as_slice());
-    }
-    key
-}
+            const RFC9497: &str = include_str!($file);
 
-#[test]
-fn suite_parameters() {
-    let all = suites();
-    assert_eq!(all.len(), 3);
-    for (suite, mode) in all.iter().zip([Mode::Oprf, Mode::Voprf, Mode::Poprf]) {
-        assert_eq!(suite.mode, mode.to_byte());
-        assert_eq!(suite.identifier, "P256-SHA256");
-        let mut dst = b"HashToGroup-".to_vec();
-        dst.extend_from_slice(&quorumkey::oprf::context_string(mode));
-        assert_eq!(dst, h(&suite.group_dst));
-    }
-}
-
-#[test]
-fn oprf_vectors() {
-    let suite = &suites()[0];
-    let key = key(suite, Mode::Oprf);
-    let mut count = 0;
-    for v in &suite.vectors {
-        assert_eq!(v.batch, 1);
-        let input = h(&v.input);
-        let (client, blinded) = OprfClient::deterministic_blind(&input, &h(&v.blind)).unwrap();
-        assert_eq!(
-            blinded.to_bytes().as_slice(),
-            h(&v.blinded_element).as_slice()
-        );
-        let evaluated = key.blind_evaluate_oprf(&blinded);
-        assert_eq!(
-            evaluated.to_bytes().as_slice(),
-            h(&v.evaluation_element).as_slice()
-        );
-        let out = client.finalize(&input, &evaluated).unwrap();
-        assert_eq!(out.as_secret_bytes().as_slice(), h(&v.output).as_slice());
-        assert_eq!(key.evaluate(Mode::Oprf, &input).unwrap(), out);
-
-        // The same through the wire messages.
-        let (client, blinded) = OprfClient::deterministic_blind(&input, &h(&v.blind)).unwrap();
-        let req = EvaluationRequest::new(vec![blinded]).unwrap();
-        let req = EvaluationRequest::from_bytes(&req.to_bytes()).unwrap();
-        let resp = key.respond_oprf(&req);
-        let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
-        let outs = OprfClient::finalize_batch(vec![client], &[&input], &resp).unwrap();
-        assert_eq!(
-            outs[0].as_secret_bytes().as_slice(),
-            h(&v.output).as_slice()
-        );
-        count += 1;
-    }
-    assert_eq!(count, 2);
-}
-
-#[test]
-fn voprf_vectors() {
-    let suite = &suites()[1];
-    let key = key(suite, Mode::Voprf);
-    let pk = *key.public_key();
-    let mut singles = 0;
-    let mut batches = 0;
-    for v in &suite.vectors {
-        let p = v.proof.as_ref().unwrap();
-        let inputs = hl(&v.input);
-        let blinds = hl(&v.blind);
-        assert_eq!(inputs.len(), v.batch);
-        let mut clients = Vec::new();
-        let mut blinded = Vec::new();
-        for (input, blind) in inputs.iter().zip(&blinds) {
-            let (c, b) = VoprfClient::deterministic_blind(input, blind).unwrap();
-            clients.push(c);
-            blinded.push(b);
-        }
-        let expected_blinded = hl(&v.blinded_element);
-        for (b, e) in blinded.iter().zip(&expected_blinded) {
-            assert_eq!(b.to_bytes().as_slice(), e.as_slice());
-        }
-        let outputs = hl(&v.output);
-        if v.batch == 1 {
-            let (evaluated, proof) = key
-                .blind_evaluate_voprf_with_nonce(&blinded[0], &h(&p.r))
-                .unwrap();
-            assert_eq!(
-                evaluated.to_bytes().as_slice(),
-                h(&v.evaluation_element).as_slice()
-            );
-            assert_eq!(proof.to_bytes().as_slice(), h(&p.proof).as_slice());
-            let client = clients.pop().unwrap();
-            let out = client
-                .finalize(&inputs[0], &evaluated, &proof, &pk)
-                .unwrap();
-            assert_eq!(out.as_secret_bytes().as_slice(), outputs[0].as_slice());
-            assert_eq!(key.evaluate(Mode::Voprf, &inputs[0]).unwrap(), out);
-            singles += 1;
-        } else {
-            let req = EvaluationRequest::new(blinded).unwrap();
-            let resp = key.respond_voprf_with_nonce(&req, &h(&p.r)).unwrap();
-            for (e, x) in resp.elements().iter().zip(hl(&v.evaluation_element)) {
-                assert_eq!(e.to_bytes().as_slice(), x.as_slice());
+            fn suites() -> Vec<Suite> {
+                serde_json::from_str(RFC9497).unwrap()
             }
-            assert_eq!(
-                resp.proof().unwrap().to_bytes().as_slice(),
-                h(&p.proof).as_slice()
-            );
-            // Wire layout lock: u16 count ‖ elements ‖ mode ‖ c ‖ s (voprf-ts layout).
-            let mut wire = vec![0x00, 0x02];
-            wire.extend(hl(&v.evaluation_element).concat());
-            wire.push(0x01);
-            wire.extend(h(&p.proof));
-            assert_eq!(resp.to_bytes(), wire);
-            let mut req_wire = vec![0x00, 0x02];
-            req_wire.extend(expected_blinded.concat());
-            assert_eq!(req.to_bytes(), req_wire);
-            let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
-            let outs = VoprfClient::finalize_batch(clients, &inputs, &resp, &pk).unwrap();
-            for (o, x) in outs.iter().zip(&outputs) {
-                assert_eq!(o.as_secret_bytes().as_slice(), x.as_slice());
+
+            fn key(suite: &Suite, mode: Mode) -> ServerKey {
+                let seed: [u8; 32] = h(&suite.seed).try_into().unwrap();
+                let key = ServerKey::derive(mode, &seed, &h(&suite.key_info)).unwrap();
+                assert_eq!(key.to_secret_bytes().as_slice(), h(&suite.sk_sm).as_slice());
+                if let Some(pk) = &suite.pk_sm {
+                    assert_eq!(key.public_key().to_bytes().as_slice(), h(pk).as_slice());
+                }
+                key
             }
-            batches += 1;
+
+            #[test]
+            fn suite_parameters() {
+                let all = suites();
+                assert_eq!(all.len(), 3);
+                for (suite, mode) in all.iter().zip([Mode::Oprf, Mode::Voprf, Mode::Poprf]) {
+                    assert_eq!(suite.mode, mode.to_byte());
+                    assert_eq!(suite.identifier, SUITE_ID);
+                    let mut dst = b"HashToGroup-".to_vec();
+                    dst.extend_from_slice(&context_string(mode));
+                    assert_eq!(dst, h(&suite.group_dst));
+                }
+            }
+
+            #[test]
+            fn oprf_vectors() {
+                let suite = &suites()[0];
+                let key = key(suite, Mode::Oprf);
+                let mut count = 0;
+                for v in &suite.vectors {
+                    assert_eq!(v.batch, 1);
+                    let input = h(&v.input);
+                    let (client, blinded) =
+                        OprfClient::deterministic_blind(&input, &h(&v.blind)).unwrap();
+                    assert_eq!(
+                        blinded.to_bytes().as_slice(),
+                        h(&v.blinded_element).as_slice()
+                    );
+                    let evaluated = key.blind_evaluate_oprf(&blinded);
+                    assert_eq!(
+                        evaluated.to_bytes().as_slice(),
+                        h(&v.evaluation_element).as_slice()
+                    );
+                    let out = client.finalize(&input, &evaluated).unwrap();
+                    assert_eq!(out.as_secret_bytes().as_slice(), h(&v.output).as_slice());
+                    assert_eq!(key.evaluate(Mode::Oprf, &input).unwrap(), out);
+
+                    // The same through the wire messages.
+                    let (client, blinded) =
+                        OprfClient::deterministic_blind(&input, &h(&v.blind)).unwrap();
+                    let req = EvaluationRequest::new(vec![blinded]).unwrap();
+                    let req = EvaluationRequest::from_bytes(&req.to_bytes()).unwrap();
+                    let resp = key.respond_oprf(&req);
+                    let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
+                    let outs = OprfClient::finalize_batch(vec![client], &[&input], &resp).unwrap();
+                    assert_eq!(
+                        outs[0].as_secret_bytes().as_slice(),
+                        h(&v.output).as_slice()
+                    );
+                    count += 1;
+                }
+                assert_eq!(count, 2);
+            }
+
+            #[test]
+            fn voprf_vectors() {
+                let suite = &suites()[1];
+                let key = key(suite, Mode::Voprf);
+                let pk = *key.public_key();
+                let mut singles = 0;
+                let mut batches = 0;
+                for v in &suite.vectors {
+                    let p = v.proof.as_ref().unwrap();
+                    let inputs = hl(&v.input);
+                    let blinds = hl(&v.blind);
+                    assert_eq!(inputs.len(), v.batch);
+                    let mut clients = Vec::new();
+                    let mut blinded = Vec::new();
+                    for (input, blind) in inputs.iter().zip(&blinds) {
+                        let (c, b) = VoprfClient::deterministic_blind(input, blind).unwrap();
+                        clients.push(c);
+                        blinded.push(b);
+                    }
+                    let expected_blinded = hl(&v.blinded_element);
+                    for (b, e) in blinded.iter().zip(&expected_blinded) {
+                        assert_eq!(b.to_bytes().as_slice(), e.as_slice());
+                    }
+                    let outputs = hl(&v.output);
+                    if v.batch == 1 {
+                        let (evaluated, proof) = key
+                            .blind_evaluate_voprf_with_nonce(&blinded[0], &h(&p.r))
+                            .unwrap();
+                        assert_eq!(
+                            evaluated.to_bytes().as_slice(),
+                            h(&v.evaluation_element).as_slice()
+                        );
+                        assert_eq!(proof.to_bytes().as_slice(), h(&p.proof).as_slice());
+                        let client = clients.pop().unwrap();
+                        let out = client
+                            .finalize(&inputs[0], &evaluated, &proof, &pk)
+                            .unwrap();
+                        assert_eq!(out.as_secret_bytes().as_slice(), outputs[0].as_slice());
+                        assert_eq!(key.evaluate(Mode::Voprf, &inputs[0]).unwrap(), out);
+                        singles += 1;
+                    } else {
+                        let req = EvaluationRequest::new(blinded).unwrap();
+                        let resp = key.respond_voprf_with_nonce(&req, &h(&p.r)).unwrap();
+                        for (e, x) in resp.elements().iter().zip(hl(&v.evaluation_element)) {
+                            assert_eq!(e.to_bytes().as_slice(), x.as_slice());
+                        }
+                        assert_eq!(
+                            resp.proof().unwrap().to_bytes().as_slice(),
+                            h(&p.proof).as_slice()
+                        );
+                        // Wire layout lock: u16 count ‖ elements ‖ mode ‖ c ‖ s (voprf-ts layout).
+                        let mut wire = vec![0x00, 0x02];
+                        wire.extend(hl(&v.evaluation_element).concat());
+                        wire.push(0x01);
+                        wire.extend(h(&p.proof));
+                        assert_eq!(resp.to_bytes(), wire);
+                        let mut req_wire = vec![0x00, 0x02];
+                        req_wire.extend(expected_blinded.concat());
+                        assert_eq!(req.to_bytes(), req_wire);
+                        let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
+                        let outs =
+                            VoprfClient::finalize_batch(clients, &inputs, &resp, &pk).unwrap();
+                        for (o, x) in outs.iter().zip(&outputs) {
+                            assert_eq!(o.as_secret_bytes().as_slice(), x.as_slice());
+                        }
+                        batches += 1;
+                    }
+                }
+                assert_eq!((singles, batches), (2, 1));
+            }
+
+            #[test]
+            fn poprf_vectors() {
+                let suite = &suites()[2];
+                let key = key(suite, Mode::Poprf);
+                let pk = *key.public_key();
+                let mut singles = 0;
+                let mut batches = 0;
+                for v in &suite.vectors {
+                    let p = v.proof.as_ref().unwrap();
+                    let info = h(v.info.as_ref().unwrap());
+                    let inputs = hl(&v.input);
+                    let blinds = hl(&v.blind);
+                    assert_eq!(inputs.len(), v.batch);
+                    let mut clients = Vec::new();
+                    let mut blinded = Vec::new();
+                    for (input, blind) in inputs.iter().zip(&blinds) {
+                        let (c, b) =
+                            PoprfClient::deterministic_blind(input, &info, &pk, blind).unwrap();
+                        clients.push(c);
+                        blinded.push(b);
+                    }
+                    for (b, e) in blinded.iter().zip(hl(&v.blinded_element)) {
+                        assert_eq!(b.to_bytes().as_slice(), e.as_slice());
+                    }
+                    let outputs = hl(&v.output);
+                    if v.batch == 1 {
+                        let (evaluated, proof) = key
+                            .blind_evaluate_poprf_with_nonce(&blinded[0], &info, &h(&p.r))
+                            .unwrap();
+                        assert_eq!(
+                            evaluated.to_bytes().as_slice(),
+                            h(&v.evaluation_element).as_slice()
+                        );
+                        assert_eq!(proof.to_bytes().as_slice(), h(&p.proof).as_slice());
+                        let client = clients.pop().unwrap();
+                        let out = client
+                            .finalize(&inputs[0], &info, &evaluated, &proof)
+                            .unwrap();
+                        assert_eq!(out.as_secret_bytes().as_slice(), outputs[0].as_slice());
+                        assert_eq!(key.evaluate_poprf(&inputs[0], &info).unwrap(), out);
+                        singles += 1;
+                    } else {
+                        let req = EvaluationRequest::new(blinded).unwrap();
+                        let resp = key.respond_poprf_with_nonce(&req, &info, &h(&p.r)).unwrap();
+                        for (e, x) in resp.elements().iter().zip(hl(&v.evaluation_element)) {
+                            assert_eq!(e.to_bytes().as_slice(), x.as_slice());
+                        }
+                        assert_eq!(
+                            resp.proof().unwrap().to_bytes().as_slice(),
+                            h(&p.proof).as_slice()
+                        );
+                        let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
+                        let outs =
+                            PoprfClient::finalize_batch(clients, &inputs, &info, &resp).unwrap();
+                        for (o, x) in outs.iter().zip(&outputs) {
+                            assert_eq!(o.as_secret_bytes().as_slice(), x.as_slice());
+                        }
+                        batches += 1;
+                    }
+                }
+                assert_eq!((singles, batches), (2, 1));
+            }
+
+            #[test]
+            fn proof_encoding_round_trips_vectors() {
+                for suite in suites().iter().skip(1) {
+                    for v in &suite.vectors {
+                        let bytes = h(&v.proof.as_ref().unwrap().proof);
+                        assert_eq!(
+                            Proof::from_bytes(&bytes).unwrap().to_bytes().as_slice(),
+                            bytes.as_slice()
+                        );
+                        for b in hl(&v.blinded_element) {
+                            assert_eq!(
+                                BlindedElement::from_bytes(&b)
+                                    .unwrap()
+                                    .to_bytes()
+                                    .as_slice(),
+                                b.as_slice()
+                            );
+                        }
+                    }
+                }
+            }
         }
-    }
-    assert_eq!((singles, batches), (2, 1));
+    };
 }
 
-#[test]
-fn poprf_vectors() {
-    let suite = &suites()[2];
-    let key = key(suite, Mode::Poprf);
-    let pk = *key.public_key();
-    let mut singles = 0;
-    let mut batches = 0;
-    for v in &suite.vectors {
-        let p = v.proof.as_ref().unwrap();
-        let info = h(v.info.as_ref().unwrap());
-        let inputs = hl(&v.input);
-        let blinds = hl(&v.blind);
-        assert_eq!(inputs.len(), v.batch);
-        let mut clients = Vec::new();
-        let mut blinded = Vec::new();
-        for (input, blind) in inputs.iter().zip(&blinds) {
-            let (c, b) = PoprfClient::deterministic_blind(input, &info, &pk, blind).unwrap();
-            clients.push(c);
-            blinded.push(b);
-        }
-        for (b, e) in blinded.iter().zip(hl(&v.blinded_element)) {
-            assert_eq!(b.to_bytes().as_slice(), e.as_slice());
-        }
-        let outputs = hl(&v.output);
-        if v.batch == 1 {
-            let (evaluated, proof) = key
-                .blind_evaluate_poprf_with_nonce(&blinded[0], &info, &h(&p.r))
-                .unwrap();
-            assert_eq!(
-                evaluated.to_bytes().as_slice(),
-                h(&v.evaluation_element).as_slice()
-            );
-            assert_eq!(proof.to_bytes().as_slice(), h(&p.proof).as_slice());
-            let client = clients.pop().unwrap();
-            let out = client
-                .finalize(&inputs[0], &info, &evaluated, &proof)
-                .unwrap();
-            assert_eq!(out.as_secret_bytes().as_slice(), outputs[0].as_slice());
-            assert_eq!(key.evaluate_poprf(&inputs[0], &info).unwrap(), out);
-            singles += 1;
-        } else {
-            let req = EvaluationRequest::new(blinded).unwrap();
-            let resp = key.respond_poprf_with_nonce(&req, &info, &h(&p.r)).unwrap();
-            for (e, x) in resp.elements().iter().zip(hl(&v.evaluation_element)) {
-                assert_eq!(e.to_bytes().as_slice(), x.as_slice());
-            }
-            assert_eq!(
-                resp.proof().unwrap().to_bytes().as_slice(),
-                h(&p.proof).as_slice()
-            );
-            let resp = EvaluationResponse::from_bytes(&resp.to_bytes()).unwrap();
-            let outs = PoprfClient::finalize_batch(clients, &inputs, &info, &resp).unwrap();
-            for (o, x) in outs.iter().zip(&outputs) {
-                assert_eq!(o.as_secret_bytes().as_slice(), x.as_slice());
-            }
-            batches += 1;
-        }
-    }
-    assert_eq!((singles, batches), (2, 1));
-}
-
-#[test]
-fn proof_encoding_round_trips_vectors() {
-    for suite in suites().iter().skip(1) {
-        for v in &suite.vectors {
-            let bytes = h(&v.proof.as_ref().unwrap().proof);
-            assert_eq!(
-                Proof::from_bytes(&bytes).unwrap().to_bytes().as_slice(),
-                bytes.as_slice()
-            );
-            for b in hl(&v.blinded_element) {
-                assert_eq!(
-                    BlindedElement::from_bytes(&b)
-                        .unwrap()
-                        .to_bytes()
-                        .as_slice(),
-                    b.as_slice()
-                );
-            }
-        }
-    }
-}
+// RFC 9497 Appendix A.3.
+rfc9497_suite!(
+    p256_sha256,
+    quorumkey::oprf,
+    "vectors/rfc9497-p256-sha256.json"
+);
+// RFC 9497 Appendix A.1.
+#[cfg(feature = "ristretto255")]
+rfc9497_suite!(
+    ristretto255_sha512,
+    quorumkey::ristretto255::oprf,
+    "vectors/rfc9497-ristretto255-sha512.json"
+);
 
 #[derive(Deserialize)]
 struct H2cFile {

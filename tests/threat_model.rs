@@ -4,6 +4,9 @@
 //! but what that row says they hold.
 #![cfg(feature = "alloc")]
 
+use quorumkey as qk;
+/// The suite `common` runs its key servers in.
+const SUITE: quorumkey::suite::SuiteId = quorumkey::suite::SuiteId::P256;
 mod common;
 
 use chacha20poly1305::aead::AeadInOut;

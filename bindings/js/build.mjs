@@ -4,11 +4,12 @@
 // with source maps), the CommonJS tree (tsc) and a type check of the declarations.
 // Generated files go to dist/ (gitignored).
 //
-//   node build.mjs [--wasm-opt=LEVEL] [--opt-level=s|z|3] [--skip-cargo]
+//   node build.mjs [--wasm-opt=LEVEL] [--opt-level=s|z|3] [--skip-cargo] [--p256-only]
 //   node build.mjs --test-rng     (TESTS ONLY: see below)
 //
 // Two WebAssembly modules: quorumkey_bg.wasm (the client: browsers, workers) and
-// quorumkey_server_bg.wasm (client + key-server role: Node.js).
+// quorumkey_server_bg.wasm (client + key-server role: Node.js; it serves both suites, P-256
+// and ristretto255, unless --p256-only).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -68,7 +69,7 @@ const env = { ...process.env };
 if (args['opt-level']) env.CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL = String(args['opt-level']);
 const builds = [
   ['quorumkey', 'wasm-release', []],
-  ['quorumkey_server', 'wasm-server', ['--features', 'server,messages']],
+  ['quorumkey_server', 'wasm-server', ['--features', args['p256-only'] ? 'server,messages' : 'server,messages,ristretto255']],
 ];
 for (const [name, profile, features] of builds) {
   if (!args['skip-cargo']) {

@@ -516,6 +516,8 @@ export class KeyServerClient implements KeyServerTransport {
     headers?: Record<string, string>;
     /** Per-request timeout in ms (default 15000). */
     timeoutMs?: number;
+    /** The suite of the key sets asked for (`?suite=`); the server's default is `'p256'`. */
+    suite?: 'p256' | 'ristretto255';
   });
   evaluate(request: Uint8Array): Promise<Uint8Array>;
   getKeys(): Promise<Uint8Array>;

@@ -99,7 +99,7 @@ export class KeyServer {
   handle(request: KeyServerRequest, store: KeyServerStore): Promise<KeyServerResponse>;
   /** One operation for `user`: the response bytes once any record update is stored. */
   operation(user: string | Uint8Array, name: OperationName, store: KeyServerStore,
-    options?: { body?: Uint8Array; version?: number }): Promise<Uint8Array>;
+    options?: { body?: Uint8Array; version?: number; suite?: 'p256' | 'ristretto255' }): Promise<Uint8Array>;
   /** A `(req, res)` handler for `node:http`, Express (mount before body parsers, or use `express.raw()`) or Fastify. */
   nodeHandler(options: {
     store: KeyServerStore;

@@ -2,10 +2,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::vault::Capsule;
+use quorumkey::generic::{Capsule, P256, Ristretto255, Suite};
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(capsule) = Capsule::from_bytes(data) {
+fn check<S: Suite>(data: &[u8]) {
+    if let Ok(capsule) = Capsule::<S>::from_bytes(data) {
         assert_eq!(capsule.to_bytes(), data);
     }
+}
+
+// Every input is tried as an object of each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

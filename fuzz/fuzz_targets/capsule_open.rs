@@ -11,12 +11,12 @@ mod fixture;
 
 use libfuzzer_sys::fuzz_target;
 use quorumkey::gate::PasswordParams;
-use quorumkey::vault::{Capsule, Trust, Unlock};
+use quorumkey::generic::{Capsule, P256, Ristretto255, Suite, Trust, Unlock};
 
 const PASSWORD: &[u8] = b"correct horse battery staple";
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(capsule) = Capsule::from_bytes(data) else {
+fn check<S: Suite>(data: &[u8]) {
+    let Ok(capsule) = Capsule::<S>::from_bytes(data) else {
         return;
     };
     if let Some(params) = capsule.password_params() {
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     }
-    let f = fixture::fixture();
+    let f = fixture::fixture::<S>();
     let mut rng = fixture::rng(3);
     let password = capsule.needs_password().then_some(PASSWORD);
     // The device share anchors the header: the capsule's pin is not checked against a key
@@ -57,4 +57,10 @@ fuzz_target!(|data: &[u8]| {
         );
         assert_eq!(vault.vault_id(), f.header.vault_id());
     }
+}
+
+// Every input is tried in each suite, against that suite's fixture.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

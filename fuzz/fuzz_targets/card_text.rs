@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::vault::{CARD_TEXT_PREFIX, ShareCard};
+use quorumkey::generic::{P256, Ristretto255, ShareCard, Suite};
+use quorumkey::vault::CARD_TEXT_PREFIX;
 
 fn normalize(text: &str) -> String {
     let body = &text.trim_start()[CARD_TEXT_PREFIX.len()..];
@@ -18,21 +19,30 @@ fn normalize(text: &str) -> String {
         .collect()
 }
 
-fuzz_target!(|data: &[u8]| {
+fn check<S: Suite>(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(card) = ShareCard::from_text(text) {
+    if let Ok(card) = ShareCard::<S>::from_text(text) {
         let canonical = card.to_secret_text();
         assert_eq!(
             normalize(text),
             normalize(&canonical),
             "non-canonical card text accepted"
         );
-        assert_eq!(ShareCard::from_text(&canonical).ok(), Some(card.clone()));
         assert_eq!(
-            ShareCard::from_bytes(&card.to_secret_bytes()[..]).ok(),
+            ShareCard::<S>::from_text(&canonical).ok(),
+            Some(card.clone())
+        );
+        assert_eq!(
+            ShareCard::<S>::from_bytes(&card.to_secret_bytes()[..]).ok(),
             Some(card)
         );
     }
+}
+
+// Every input is tried as an object of each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

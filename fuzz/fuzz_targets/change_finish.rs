@@ -8,17 +8,17 @@
 mod fixture;
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::gate::{GateMode, GateResponse, Purpose};
-use quorumkey::vault::KeyServerSetup;
+use quorumkey::gate::{GateMode, Purpose};
+use quorumkey::generic::{GateResponse, KeyServerSetup, P256, Ristretto255, Suite};
 
-fuzz_target!(|data: &[u8]| {
+fn check<S: Suite>(data: &[u8]) {
     let Some((&which, rest)) = data.split_first() else {
         return;
     };
-    let Ok(response) = GateResponse::from_bytes(rest) else {
+    let Ok(response) = GateResponse::<S>::from_bytes(rest) else {
         return;
     };
-    let f = fixture::fixture();
+    let f = fixture::fixture::<S>();
     // Changes move forward: to key version 2, newer than the capsule's version 1.
     let setup = KeyServerSetup {
         holder: 2.try_into().expect("holder"),
@@ -73,4 +73,10 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
+}
+
+// Every input is tried in each suite, against that suite's fixture.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

@@ -7,13 +7,13 @@
 mod fixture;
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::gate::GateResponse;
+use quorumkey::generic::{GateResponse, P256, Ristretto255, Suite};
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(response) = GateResponse::from_bytes(data) else {
+fn check<S: Suite>(data: &[u8]) {
+    let Ok(response) = GateResponse::<S>::from_bytes(data) else {
         return;
     };
-    let f = fixture::fixture();
+    let f = fixture::fixture::<S>();
     let (unlock, _requests) = fixture::pending_unlock(f);
     let mut rng = fixture::rng(13);
     if let Ok(vault) = unlock.finish(&[Some(response)], &mut rng) {
@@ -24,4 +24,10 @@ fuzz_target!(|data: &[u8]| {
         );
         assert_eq!(vault.vault_id(), f.header.vault_id());
     }
+}
+
+// Every input is tried in each suite, against that suite's fixture.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

@@ -3,14 +3,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::vault::VaultHeader;
+use quorumkey::generic::{P256, Ristretto255, Suite, VaultHeader};
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(header) = VaultHeader::from_bytes(data) {
+fn check<S: Suite>(data: &[u8]) {
+    if let Ok(header) = VaultHeader::<S>::from_bytes(data) {
         assert_eq!(header.to_bytes(), data);
         assert_eq!(
-            VaultHeader::from_bytes(&header.to_bytes()).ok(),
+            VaultHeader::<S>::from_bytes(&header.to_bytes()).ok(),
             Some(header)
         );
     }
+}
+
+// Every input is tried as an object of each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

@@ -5,11 +5,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use quorumkey::gate::Purpose;
-use quorumkey::keyserver::{GuardStatus, KeySet};
+use quorumkey::generic::{KeySet, P256, Ristretto255, Suite};
+use quorumkey::keyserver::GuardStatus;
 use quorumkey::oprf::Mode;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(keys) = KeySet::from_bytes(data) else {
+fn check<S: Suite>(data: &[u8]) {
+    let Ok(keys) = KeySet::<S>::from_bytes(data) else {
         return;
     };
     assert_eq!(keys.to_bytes(), data);
@@ -37,4 +38,10 @@ fuzz_target!(|data: &[u8]| {
     {
         assert!((1..=max_guesses).contains(&guesses_remaining));
     }
+}
+
+// Every input is tried as an object of each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

@@ -11,13 +11,28 @@ mod fixture;
 
 use libfuzzer_sys::fuzz_target;
 use quorumkey::Error;
-use quorumkey::gate::{GateRequest, GateResponse, Purpose};
+use quorumkey::gate::Purpose;
+use quorumkey::generic::{GateRequest, GateResponse, P256, Ristretto255, Suite};
 use quorumkey::keyserver::{AuditAction, GuardStatus, Operation};
 
-fuzz_target!(|data: &[u8]| {
-    let f = fixture::fixture();
+/// Whether the key server evaluates `request` in suite `S`: the suite its suite byte names,
+/// and P-256 for bytes that name none it knows (the P-256 decoder reports what is wrong),
+/// as `KeyServer::handle` dispatches.
+fn evaluated_in<S: Suite>(request: &[u8]) -> bool {
+    match quorumkey::codec::suite_of(request) {
+        Ok(Some(id)) => id == S::ID,
+        _ => S::ID == quorumkey::suite::SuiteId::P256,
+    }
+}
+
+fn check<S: Suite>(data: &[u8]) {
+    if !evaluated_in::<S>(data) {
+        return;
+    }
+    let f = fixture::fixture::<S>();
     let handle = || {
-        f.server.handle(
+        f.server.handle_in(
+            S::ID,
             fixture::USER,
             Some(&f.record),
             Operation::Evaluate(data),
@@ -27,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(outcome) = handle() else {
         return;
     };
-    let request = GateRequest::from_bytes(data).expect("an evaluated request decodes");
+    let request = GateRequest::<S>::from_bytes(data).expect("an evaluated request decodes");
     let password = request.purpose() == Purpose::PasswordCapsule;
     let update = outcome.record_update().cloned();
     assert_eq!(
@@ -65,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
     let released = outcome
         .release(update.as_ref())
         .expect("released against the stored update");
-    let response = GateResponse::from_bytes(&released.body).expect("the response decodes");
+    let response = GateResponse::<S>::from_bytes(&released.body).expect("the response decodes");
     assert_eq!(response.to_bytes(), released.body);
     assert_eq!(response.purpose(), request.purpose());
     assert_eq!(response.key_version(), request.key_version());
@@ -94,4 +109,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(info.as_deref(), request.mode().info());
     assert_eq!(element_count, request.evaluation_request().len());
     assert_eq!(event_guesses, guesses_remaining);
+}
+
+// Every input is tried in each suite, against that suite's fixture.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

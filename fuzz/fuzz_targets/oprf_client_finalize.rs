@@ -4,21 +4,23 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::oprf::{
-    EvaluationResponse, Mode, OprfClient, PoprfClient, PublicKey, ServerKey, VoprfClient,
+use quorumkey::generic::{
+    EvaluationResponse, OprfClient, P256, PoprfClient, PublicKey, Ristretto255, ServerKey, Suite,
+    VoprfClient,
 };
+use quorumkey::oprf::Mode;
 
 const INFO: &[u8] = b"fuzz info";
 const BLIND: [u8; 32] = [0x33; 32];
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(resp) = EvaluationResponse::from_bytes(data) else {
+fn check<S: Suite>(data: &[u8]) {
+    let Ok(resp) = EvaluationResponse::<S>::from_bytes(data) else {
         return;
     };
-    let Ok(key) = ServerKey::derive(Mode::Voprf, &[7; 32], b"fuzz") else {
+    let Ok(key) = ServerKey::<S>::derive(Mode::Voprf, &[7; 32], b"fuzz") else {
         return;
     };
-    let pk: PublicKey = *key.public_key();
+    let pk: PublicKey<S> = *key.public_key();
     // As many inputs as the response claims, up to 4, so counts can match.
     let n = resp.len().min(4);
     let inputs: Vec<Vec<u8>> = (0..n).map(|i| vec![i as u8]).collect();
@@ -27,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         b[31] = i as u8 + 1;
         b
     };
-    let oprf: Vec<OprfClient> = inputs
+    let oprf: Vec<OprfClient<S>> = inputs
         .iter()
         .enumerate()
         .filter_map(|(i, x)| {
@@ -37,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let _ = OprfClient::finalize_batch(oprf, &inputs, &resp);
-    let voprf: Vec<VoprfClient> = inputs
+    let voprf: Vec<VoprfClient<S>> = inputs
         .iter()
         .enumerate()
         .filter_map(|(i, x)| {
@@ -48,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let verified = VoprfClient::finalize_batch(voprf, &inputs, &resp, &pk);
     assert!(verified.is_err(), "arbitrary VOPRF response verified");
-    let poprf: Vec<PoprfClient> = inputs
+    let poprf: Vec<PoprfClient<S>> = inputs
         .iter()
         .enumerate()
         .filter_map(|(i, x)| {
@@ -65,4 +67,10 @@ fuzz_target!(|data: &[u8]| {
     {
         assert!(s.finalize(b"x", e, p, &pk).is_err());
     }
+}
+
+// Every input is tried in each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

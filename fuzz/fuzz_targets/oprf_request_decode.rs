@@ -3,10 +3,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::oprf::EvaluationRequest;
+use quorumkey::generic::{EvaluationRequest, P256, Ristretto255, Suite};
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(req) = EvaluationRequest::from_bytes(data) {
+fn check<S: Suite>(data: &[u8]) {
+    if let Ok(req) = EvaluationRequest::<S>::from_bytes(data) {
         assert_eq!(req.to_bytes(), data);
     }
+}
+
+// Every input is tried as an object of each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

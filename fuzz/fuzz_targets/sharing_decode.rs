@@ -3,13 +3,19 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::sharing::{Commitments, Share};
+use quorumkey::generic::{Commitments, P256, Ristretto255, Share, Suite};
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(share) = Share::from_bytes(data) {
+fn check<S: Suite>(data: &[u8]) {
+    if let Ok(share) = Share::<S>::from_bytes(data) {
         assert_eq!(&share.to_secret_bytes()[..], data);
     }
-    if let Ok(commitments) = Commitments::from_bytes(data) {
+    if let Ok(commitments) = Commitments::<S>::from_bytes(data) {
         assert_eq!(commitments.to_bytes(), data);
     }
+}
+
+// Every input is tried as an object of each suite.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

@@ -7,13 +7,13 @@
 mod fixture;
 
 use libfuzzer_sys::fuzz_target;
-use quorumkey::vault::{SealedUnit, UnitRead};
+use quorumkey::generic::{P256, Ristretto255, SealedUnit, Suite, UnitRead};
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(unit) = SealedUnit::from_bytes(data) else {
+fn check<S: Suite>(data: &[u8]) {
+    let Ok(unit) = SealedUnit::<S>::from_bytes(data) else {
         return;
     };
-    let f = fixture::fixture();
+    let f = fixture::fixture::<S>();
     if let Ok(plaintext) = f.vault.open_unit(&unit) {
         assert_eq!(data, f.unit.as_slice(), "a forged unit opened");
         assert_eq!(&**plaintext, f.plaintext);
@@ -36,4 +36,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(&***plaintext, f.plaintext);
         }
     }
+}
+
+// Every input is tried in each suite, against that suite's fixture.
+fuzz_target!(|data: &[u8]| {
+    check::<P256>(data);
+    check::<Ristretto255>(data);
 });

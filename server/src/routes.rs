@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use quorumkey::gate::GateRequest;
 use quorumkey::keyserver::{GuardStatus, Operation};
+use quorumkey::suite::SuiteId;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -141,21 +141,49 @@ impl Kind {
     }
 }
 
+/// The suite of the key set a request answers with: the `suite` query parameter
+/// (`p256` or `ristretto255`), P-256 without one (`spec/http-api.md` §3).
+fn key_set_suite(parts: &Parts) -> Result<SuiteId, ApiError> {
+    let Some(query) = parts.uri.query().filter(|q| !q.is_empty()) else {
+        return Ok(SuiteId::P256);
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|_| ApiError::malformed("query: only suite=p256|ristretto255"))?;
+    match pairs.as_slice() {
+        [(key, value)] if key == "suite" => SuiteId::from_name(value)
+            .ok_or_else(|| ApiError::malformed("query: suite must be p256 or ristretto255")),
+        _ => Err(ApiError::malformed("query: only suite=p256|ristretto255")),
+    }
+}
+
+/// A gate request's element count and purpose name, in the suite its suite byte names;
+/// `None` if it does not decode (the core refuses it).
+fn gate_cost(bytes: &[u8]) -> Option<(usize, &'static str)> {
+    fn of<S: quorumkey::suite::Suite>(bytes: &[u8]) -> Option<(usize, &'static str)> {
+        let gate = quorumkey::generic::GateRequest::<S>::from_bytes(bytes).ok()?;
+        Some((gate.evaluation_request().len(), gate.purpose().name()))
+    }
+    match quorumkey::codec::suite_of(bytes) {
+        Ok(Some(SuiteId::Ristretto255)) => of::<quorumkey::suite::Ristretto255>(bytes),
+        _ => of::<quorumkey::suite::P256>(bytes),
+    }
+}
+
 /// Authenticate, read the body, apply rate limits, run the operation.
 async fn protocol(state: &Shared, request: Request, kind: Kind) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let principal = authenticate(state, &parts.headers)?;
+    let suite = key_set_suite(&parts)?;
     let body = read_body(&parts, body, kind.carries()).await?;
     let operation = kind.operation(&body)?;
     // An evaluation costs its element count; anything else (and a request that does not
     // even decode, which the core will refuse) one token.
     let gate = match operation {
-        Operation::Evaluate(bytes) => GateRequest::from_bytes(bytes).ok(),
+        Operation::Evaluate(bytes) => gate_cost(bytes),
         _ => None,
     };
-    let cost = gate.as_ref().map_or(1, |g| g.evaluation_request().len());
-    let purpose = gate.as_ref().map(|g| g.purpose().name());
-    drop(gate);
+    let cost = gate.map_or(1, |(count, _)| count);
+    let purpose = gate.map(|(_, purpose)| purpose);
     let admitted = state
         .limits
         .admit(
@@ -167,7 +195,7 @@ async fn protocol(state: &Shared, request: Request, kind: Kind) -> Result<Respon
             metrics::counter!(telemetry::RATE_LIMITED, "bucket" => refused.bucket).increment(1);
             ApiError::rate_limited(refused.retry_after)
         })?;
-    let result = service::run(state, &principal, operation).await;
+    let result = service::run(state, &principal, suite, operation).await;
     if let Operation::Evaluate(_) = operation {
         let purpose = purpose.unwrap_or("unknown");
         let outcome = result.as_ref().map_or_else(|e| e.code(), |_| "ok");

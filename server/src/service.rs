@@ -97,9 +97,11 @@ impl Appended {
 }
 
 /// Carries out `operation` for the authenticated `principal`.
+/// Key sets are answered in suite `suite`; a gate request is evaluated in its own suite.
 pub async fn run(
     state: &Shared,
     principal: &Principal,
+    suite: quorumkey::suite::SuiteId,
     operation: Operation<'_>,
 ) -> Result<Done, ApiError> {
     let server = state.key_server();
@@ -113,7 +115,8 @@ pub async fn run(
         let row = state.store.load(user).await.map_err(store_error)?;
         let record = row.as_ref().map(decode_record).transpose()?;
         let outcome = server
-            .handle(
+            .handle_in(
+                suite,
                 user.as_bytes(),
                 record.as_ref(),
                 operation,

@@ -417,3 +417,55 @@ async fn a_tampered_audit_page_does_not_verify() {
     let tail = verify(&page.events[..2]).unwrap();
     assert!(quorumkey_server::audit::verify_chain("gina", &page.events[2..], 2, tail).is_ok());
 }
+
+/// One record serves both suites: `?suite=ristretto255` lists the ristretto255 keys, a
+/// ristretto255 gate request is evaluated under them, and its proof verifies against the
+/// pinned key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_suites_from_one_record() {
+    use quorumkey::oprf::Mode;
+    use quorumkey::ristretto255::gate::{GateMode, GateResponse};
+    use quorumkey::ristretto255::keyserver::KeySet as RistrettoKeySet;
+    use quorumkey::ristretto255::oprf::{EvaluationRequest, VoprfClient};
+
+    each_backend(|h, backend| async move {
+        let reply = h.post("/v1/keys", "carol", b"").await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{backend}");
+        let p256 = KeySet::from_bytes(&reply.body).unwrap();
+        let reply = h.get("/v1/keys?suite=ristretto255", "carol").await;
+        assert_eq!(reply.status, StatusCode::OK, "{backend}: {reply:?}");
+        let keys = RistrettoKeySet::from_bytes(&reply.body).unwrap();
+        assert_eq!(keys.versions().len(), p256.versions().len());
+        // `suite=p256` is the default.
+        let reply = h.get("/v1/keys?suite=p256", "carol").await;
+        assert_eq!(KeySet::from_bytes(&reply.body).unwrap(), p256);
+        for bad in [
+            "/v1/keys?suite=p384",
+            "/v1/keys?suite=p256&x=1",
+            "/v1/keys?x",
+        ] {
+            assert_eq!(h.get(bad, "carol").await.code(), "malformed", "{bad}");
+        }
+
+        let pin = keys.newest_pin(Purpose::Capsule, Mode::Voprf).unwrap();
+        let input = b"gate input".to_vec();
+        let (client, blinded) = VoprfClient::blind(&input, &mut rand::rng()).unwrap();
+        let mut body = b"QK\x02\x05\x02".to_vec();
+        body.push(Purpose::Capsule.to_byte());
+        body.extend_from_slice(&pin.key_version.to_be_bytes());
+        body.push(GateMode::Voprf.mode().to_byte());
+        body.extend_from_slice(&EvaluationRequest::new(vec![blinded]).unwrap().to_bytes());
+        let reply = h.post("/v1/evaluate", "carol", &body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{backend}: {reply:?}");
+        let response = GateResponse::from_bytes(&reply.body).unwrap();
+        let outputs = VoprfClient::finalize_batch(
+            vec![client],
+            &[input],
+            response.evaluation_response(),
+            &pin.public_key,
+        )
+        .expect("the proof verifies against the pinned ristretto255 key");
+        assert_eq!(outputs[0].as_secret_bytes().len(), 64);
+    })
+    .await;
+}

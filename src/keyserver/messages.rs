@@ -11,10 +11,11 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::record::{GuardStatus, MAX_KEY_VERSIONS};
 use crate::Error;
 use crate::codec::{self, DecodeError, ObjectType, Reader};
-use crate::gate::{Purpose, ServerPin};
-use crate::group::ELEMENT_LEN;
+use crate::gate::Purpose;
+use crate::generic::{PublicKey, ServerPin};
 use crate::kdf;
-use crate::oprf::{Mode, PublicKey};
+use crate::oprf::Mode;
+use crate::suite::Suite;
 
 /// The modes a gate can use, in byte order.
 const GATE_MODES: [Mode; 2] = [Mode::Voprf, Mode::Poprf];
@@ -31,13 +32,13 @@ pub(crate) fn listed_purposes(guard: GuardStatus) -> Vec<(Purpose, Mode)> {
 
 /// One key version in a [`KeySet`]: its public keys per purpose and mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyVersion {
+pub struct KeyVersion<S: Suite> {
     version: u32,
     current: bool,
-    keys: Vec<(Purpose, Mode, PublicKey)>,
+    keys: Vec<(Purpose, Mode, PublicKey<S>)>,
 }
 
-impl KeyVersion {
+impl<S: Suite> KeyVersion<S> {
     /// The version number.
     pub fn version(&self) -> u32 {
         self.version
@@ -52,7 +53,7 @@ impl KeyVersion {
 
     /// The public key for `purpose` and `mode`, if this version has one (password-capsule
     /// keys exist only while the password guard is on).
-    pub fn public_key(&self, purpose: Purpose, mode: Mode) -> Option<&PublicKey> {
+    pub fn public_key(&self, purpose: Purpose, mode: Mode) -> Option<&PublicKey<S>> {
         self.keys
             .iter()
             .find(|(p, m, _)| *p == purpose && *m == mode)
@@ -66,26 +67,26 @@ impl KeyVersion {
 /// Clients pin keys from a key set obtained over an authenticated channel (TLS to the key
 /// server, or the app's own API), never from an evaluation response.
 ///
-/// Encoding: `QK 02 08 ‖ u8 suite ‖ u8 count (1..=8) ‖ count × (u32 version ‖ u8 current (00|01) ‖ u8 n
-/// ‖ n × (u8 purpose ‖ u8 mode ‖ 33 pkS)) ‖ u8 guard (00 off | 01 active | 02 burned) ‖
-/// [u8 max_guesses ‖ u8 guesses_remaining]`; versions strictly ascending, keys strictly
-/// ascending by (purpose, mode).
+/// Encoding: `QK 02 08 ‖ u8 suite ‖ u8 count (1..=8) ‖ count × (u32 version ‖ u8 current
+/// (00|01) ‖ u8 n ‖ n × (u8 purpose ‖ u8 mode ‖ pkS (33 bytes P-256, 32 ristretto255))) ‖
+/// u8 guard (00 off | 01 active | 02 burned) ‖ [u8 max_guesses ‖ u8 guesses_remaining]`;
+/// versions strictly ascending, keys strictly ascending by (purpose, mode).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeySet {
-    versions: Vec<KeyVersion>,
+pub struct KeySet<S: Suite> {
+    versions: Vec<KeyVersion<S>>,
     guard: GuardStatus,
 }
 
-impl KeySet {
-    pub(crate) fn new(versions: Vec<KeyVersion>, guard: GuardStatus) -> Self {
+impl<S: Suite> KeySet<S> {
+    pub(crate) fn new(versions: Vec<KeyVersion<S>>, guard: GuardStatus) -> Self {
         Self { versions, guard }
     }
 
     pub(crate) fn version_entry(
         version: u32,
         current: bool,
-        keys: Vec<(Purpose, Mode, PublicKey)>,
-    ) -> KeyVersion {
+        keys: Vec<(Purpose, Mode, PublicKey<S>)>,
+    ) -> KeyVersion<S> {
         KeyVersion {
             version,
             current,
@@ -94,17 +95,17 @@ impl KeySet {
     }
 
     /// The versions, ascending.
-    pub fn versions(&self) -> &[KeyVersion] {
+    pub fn versions(&self) -> &[KeyVersion<S>] {
         &self.versions
     }
 
     /// The newest version: the one new capsules and unit gates should use.
-    pub fn newest(&self) -> Option<&KeyVersion> {
+    pub fn newest(&self) -> Option<&KeyVersion<S>> {
         self.versions.last()
     }
 
     /// The pin for `purpose` and `mode` at `version`.
-    pub fn pin(&self, version: u32, purpose: Purpose, mode: Mode) -> Option<ServerPin> {
+    pub fn pin(&self, version: u32, purpose: Purpose, mode: Mode) -> Option<ServerPin<S>> {
         self.versions
             .iter()
             .find(|v| v.version == version)
@@ -116,7 +117,7 @@ impl KeySet {
     }
 
     /// The pin for `purpose` and `mode` at the newest version.
-    pub fn newest_pin(&self, purpose: Purpose, mode: Mode) -> Option<ServerPin> {
+    pub fn newest_pin(&self, purpose: Purpose, mode: Mode) -> Option<ServerPin<S>> {
         self.pin(self.newest()?.version, purpose, mode)
     }
 
@@ -127,9 +128,9 @@ impl KeySet {
 
     /// The encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + self.versions.len() * (7 + 6 * (2 + ELEMENT_LEN)));
+        let mut out = Vec::with_capacity(8 + self.versions.len() * (7 + 6 * (2 + S::ELEMENT_LEN)));
         codec::put_prefix(&mut out, ObjectType::KeySet);
-        out.push(codec::SUITE_P256_SHA256);
+        out.push(S::ID.to_byte());
         out.push(u8::try_from(self.versions.len()).unwrap_or(u8::MAX));
         for v in &self.versions {
             out.extend_from_slice(&v.version.to_be_bytes());
@@ -138,7 +139,7 @@ impl KeySet {
             for (purpose, mode, key) in &v.keys {
                 out.push(purpose.to_byte());
                 out.push(mode.to_byte());
-                out.extend_from_slice(key.as_bytes());
+                out.extend_from_slice(key.as_bytes().as_ref());
             }
         }
         match self.guard {
@@ -162,10 +163,10 @@ impl KeySet {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         codec::read_prefix(r, ObjectType::KeySet)?;
-        codec::read_suite(r)?;
+        codec::read_suite::<S>(r)?;
         let count = usize::from(r.u8("version count")?);
         codec::check_len("version count", count, MAX_KEY_VERSIONS)?;
-        let mut versions: Vec<KeyVersion> = Vec::with_capacity(count);
+        let mut versions: Vec<KeyVersion<S>> = Vec::with_capacity(count);
         for _ in 0..count {
             let version = r.u32("key version")?;
             if versions.last().is_some_and(|v| v.version >= version) {
@@ -176,7 +177,7 @@ impl KeySet {
             let current = r.flag("current generation")?;
             let n = usize::from(r.u8("key count")?);
             codec::check_len("key count", n, Purpose::ALL.len() * GATE_MODES.len())?;
-            let mut keys: Vec<(Purpose, Mode, PublicKey)> = Vec::with_capacity(n);
+            let mut keys: Vec<(Purpose, Mode, PublicKey<S>)> = Vec::with_capacity(n);
             for _ in 0..n {
                 let purpose = Purpose::from_byte(r.u8("purpose")?)?;
                 let mode = match r.u8("key mode")? {
@@ -195,7 +196,7 @@ impl KeySet {
                 {
                     return Err(DecodeError::NotAscending { field: "key" });
                 }
-                let key = crate::vault::read_public_key(r, "public key")?;
+                let key = crate::vault::read_public_key::<S>(r, "public key")?;
                 keys.push((purpose, mode, key));
             }
             versions.push(KeyVersion {

@@ -29,11 +29,20 @@
 //!
 //! Authentication, rate limits and storing records and audit events are the caller's.
 //! See `spec/protocol.md` §3.6, §4.4 and §6.
+//!
+//! # Suites
+//!
+//! One key server serves every suite: a user's record (key versions, materials, password
+//! guard) does not depend on the suite, and the suite's RFC 9497 context string in
+//! `DeriveKeyPair` gives each suite its own keys. [`KeyServer::handle`] evaluates a gate
+//! request in the suite its suite byte names; the operations that answer with a key set
+//! answer with P-256 keys, and [`KeyServer::handle_in`] with another suite's
+//! (`spec/http-api.md`: the `suite` query parameter).
 
-mod messages;
+pub(crate) mod messages;
 mod record;
 
-pub use messages::{KeySet, KeyVersion, PasswordSetup, TagChange, UnlockProof, UnlockTag};
+pub use messages::{PasswordSetup, TagChange, UnlockProof, UnlockTag};
 pub use record::{GuardStatus, MATERIAL_LEN, MAX_KEY_VERSIONS, UserRecord};
 
 use alloc::vec::Vec;
@@ -42,9 +51,25 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::gate::{GateMode, GateRequest, GateResponse, Purpose};
+use crate::gate::{GateMode, Purpose};
+use crate::generic::{GateRequest, GateResponse, KeySet as GenericKeySet, ServerKey};
 use crate::kdf::{self, Digest};
-use crate::oprf::{Mode, PublicKey, ServerKey};
+use crate::oprf::{Mode, PublicKey};
+use crate::suite::{P256, Suite, SuiteId};
+
+/// The suite-dependent names of this module, for one suite.
+macro_rules! suite_keyserver {
+    ($suite:ty, $name:literal) => {
+        #[doc = concat!("A user's public keys at one key server, and the password guard (", $name, ").")]
+        pub type KeySet = $crate::generic::KeySet<$suite>;
+        #[doc = concat!("One key version in a key set (", $name, ").")]
+        pub type KeyVersion = $crate::generic::KeyVersion<$suite>;
+    };
+}
+#[cfg(feature = "ristretto255")]
+pub(crate) use suite_keyserver;
+
+suite_keyserver!(P256, "P-256");
 
 /// The longest user id the key server derives keys for, in bytes.
 pub const MAX_USER_ID_LEN: usize = 255;
@@ -82,7 +107,8 @@ impl core::fmt::Debug for KeyServer {
 /// What a key server is asked to do: the HTTP requests of `spec/http-api.md`, parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation<'a> {
-    /// `POST /v1/evaluate`: a [`GateRequest`]'s bytes. Responds with a [`GateResponse`].
+    /// `POST /v1/evaluate`: a [`GateRequest`]'s bytes, in the suite its suite byte names.
+    /// Responds with a [`GateResponse`] of that suite.
     Evaluate(&'a [u8]),
     /// `GET /v1/keys`: responds with the user's [`KeySet`].
     GetKeys,
@@ -419,7 +445,7 @@ impl KeyServer {
     /// about the seed (`None` for an unknown generation).
     pub fn generation_fingerprint(&self, generation: u32) -> Option<PublicKey> {
         let (_, seed) = self.seeds.iter().find(|(g, _)| *g == generation)?;
-        ServerKey::derive(Mode::Voprf, seed, DIRECTORY_INFO)
+        crate::oprf::ServerKey::derive(Mode::Voprf, seed, DIRECTORY_INFO)
             .ok()
             .map(|k| *k.public_key())
     }
@@ -441,7 +467,20 @@ impl KeyServer {
         version: u32,
         purpose: Purpose,
         mode: Mode,
-    ) -> Result<ServerKey, Error> {
+    ) -> Result<crate::oprf::ServerKey, Error> {
+        self.user_key_for::<P256>(user_id, record, version, purpose, mode)
+    }
+
+    /// [`user_key`](Self::user_key) in suite `S`: the same derivation info, with `S`'s
+    /// context string.
+    pub fn user_key_for<S: Suite>(
+        &self,
+        user_id: &[u8],
+        record: &UserRecord,
+        version: u32,
+        purpose: Purpose,
+        mode: Mode,
+    ) -> Result<ServerKey<S>, Error> {
         check_user(user_id)?;
         if mode == Mode::Oprf {
             return Err(Error::Oprf(crate::oprf::Error::ModeMismatch {
@@ -486,8 +525,17 @@ impl KeyServer {
         ServerKey::derive(mode, seed, &info).map_err(|_| Error::KeyDerivation)
     }
 
-    /// The user's public keys and guard state, as sent to clients for pinning.
+    /// The user's P-256 public keys and guard state, as sent to clients for pinning.
     pub fn key_set(&self, user_id: &[u8], record: &UserRecord) -> Result<KeySet, Error> {
+        self.key_set_for::<P256>(user_id, record)
+    }
+
+    /// [`key_set`](Self::key_set) in suite `S`.
+    pub fn key_set_for<S: Suite>(
+        &self,
+        user_id: &[u8],
+        record: &UserRecord,
+    ) -> Result<GenericKeySet<S>, Error> {
         let listed = messages::listed_purposes(record.guard_status());
         let mut versions = Vec::with_capacity(record.keys.len());
         for (version, generation) in record.versions() {
@@ -496,10 +544,10 @@ impl KeyServer {
             }
             let mut keys = Vec::with_capacity(listed.len());
             for &(purpose, mode) in &listed {
-                let key = self.user_key(user_id, record, version, purpose, mode)?;
+                let key = self.user_key_for::<S>(user_id, record, version, purpose, mode)?;
                 keys.push((purpose, mode, *key.public_key()));
             }
-            versions.push(KeySet::version_entry(
+            versions.push(GenericKeySet::version_entry(
                 version,
                 generation == self.current,
                 keys,
@@ -508,10 +556,10 @@ impl KeyServer {
         if versions.is_empty() {
             return Err(Error::NoRecord);
         }
-        Ok(KeySet::new(versions, record.guard_status()))
+        Ok(GenericKeySet::new(versions, record.guard_status()))
     }
 
-    /// The public key `pkS` for one purpose and mode, for pinning.
+    /// The P-256 public key `pkS` for one purpose and mode, for pinning.
     pub fn public_key(
         &self,
         user_id: &[u8],
@@ -520,8 +568,20 @@ impl KeyServer {
         purpose: Purpose,
         mode: Mode,
     ) -> Result<PublicKey, Error> {
+        self.public_key_for::<P256>(user_id, record, version, purpose, mode)
+    }
+
+    /// [`public_key`](Self::public_key) in suite `S`.
+    pub fn public_key_for<S: Suite>(
+        &self,
+        user_id: &[u8],
+        record: &UserRecord,
+        version: u32,
+        purpose: Purpose,
+        mode: Mode,
+    ) -> Result<crate::generic::PublicKey<S>, Error> {
         Ok(*self
-            .user_key(user_id, record, version, purpose, mode)?
+            .user_key_for::<S>(user_id, record, version, purpose, mode)?
             .public_key())
     }
 
@@ -530,7 +590,41 @@ impl KeyServer {
     ///
     /// See [`Outcome`] for what to do with the result. Errors are the caller's to map to
     /// HTTP responses (`spec/http-api.md` §4, [`Error::code`]); nothing was changed.
+    ///
+    /// A gate request is evaluated in the suite its suite byte names; every other
+    /// operation answers with the user's P-256 [`KeySet`] (see
+    /// [`handle_in`](Self::handle_in) for another suite's).
     pub fn handle<R: CryptoRng + ?Sized>(
+        &self,
+        user_id: &[u8],
+        record: Option<&UserRecord>,
+        operation: Operation<'_>,
+        rng: &mut R,
+    ) -> Result<Outcome, Error> {
+        self.handle_in(SuiteId::P256, user_id, record, operation, rng)
+    }
+
+    /// [`handle`](Self::handle), answering the operations that respond with a key set with
+    /// suite `suite`'s keys (HTTP: the `suite` query parameter). A gate request is
+    /// evaluated in the suite its own suite byte names, whatever `suite` says.
+    pub fn handle_in<R: CryptoRng + ?Sized>(
+        &self,
+        suite: SuiteId,
+        user_id: &[u8],
+        record: Option<&UserRecord>,
+        operation: Operation<'_>,
+        rng: &mut R,
+    ) -> Result<Outcome, Error> {
+        match suite {
+            SuiteId::P256 => self.handle_suite::<P256, R>(user_id, record, operation, rng),
+            #[cfg(feature = "ristretto255")]
+            SuiteId::Ristretto255 => {
+                self.handle_suite::<crate::suite::Ristretto255, R>(user_id, record, operation, rng)
+            }
+        }
+    }
+
+    fn handle_suite<S: Suite, R: CryptoRng + ?Sized>(
         &self,
         user_id: &[u8],
         record: Option<&UserRecord>,
@@ -548,7 +642,7 @@ impl KeyServer {
                 Some(r) => r.add_version(self.current, rng)?,
             };
             let version = update.newest_version();
-            return self.keys_outcome(
+            return self.keys_outcome::<S>(
                 user_id,
                 update,
                 event(AuditAction::KeyVersionAdded {
@@ -559,14 +653,22 @@ impl KeyServer {
         }
         let record = record.ok_or(Error::NoRecord)?;
         match operation {
-            Operation::Evaluate(request) => self.evaluate(user_id, record, request, rng),
+            Operation::Evaluate(request) => match crate::codec::suite_of(request) {
+                #[cfg(feature = "ristretto255")]
+                Ok(Some(SuiteId::Ristretto255)) => {
+                    self.evaluate::<crate::suite::Ristretto255, R>(user_id, record, request, rng)
+                }
+                // Everything else, malformed requests included, goes to the P-256 decoder,
+                // which reports what is wrong.
+                _ => self.evaluate::<P256, R>(user_id, record, request, rng),
+            },
             Operation::GetKeys => Ok(Outcome {
                 update: None,
-                body: self.key_set(user_id, record)?.to_bytes(),
+                body: self.key_set_for::<S>(user_id, record)?.to_bytes(),
                 audit: None,
             }),
             Operation::AddKeyVersion => Err(Error::NoRecord),
-            Operation::DropKeyVersion(version) => self.keys_outcome(
+            Operation::DropKeyVersion(version) => self.keys_outcome::<S>(
                 user_id,
                 record.drop_version(version)?,
                 event(AuditAction::KeyVersionDropped { version }),
@@ -581,7 +683,7 @@ impl KeyServer {
                 }
                 let update =
                     record.set_password(setup.max_guesses(), *setup.tag_commitment(), rng)?;
-                self.keys_outcome(
+                self.keys_outcome::<S>(
                     user_id,
                     update,
                     event(AuditAction::PasswordSet {
@@ -592,13 +694,13 @@ impl KeyServer {
             Operation::ConfirmUnlock(body) => {
                 let proof = UnlockProof::from_bytes(body)?;
                 let update = record.confirm_unlock(&proof.commitment(), None)?;
-                self.keys_outcome(user_id, update, event(AuditAction::UnlockConfirmed))
+                self.keys_outcome::<S>(user_id, update, event(AuditAction::UnlockConfirmed))
             }
             Operation::ChangeTag(body) => {
                 let change = TagChange::from_bytes(body)?;
                 let update = record
                     .confirm_unlock(&change.old_commitment(), Some(change.new_commitment()))?;
-                self.keys_outcome(user_id, update, event(AuditAction::TagChanged))
+                self.keys_outcome::<S>(user_id, update, event(AuditAction::TagChanged))
             }
         }
     }
@@ -614,7 +716,20 @@ impl KeyServer {
         operation: Operation<'_>,
         rng: &mut R,
     ) -> Result<Released, Error> {
-        let outcome = self.handle(user_id, record.as_ref(), operation, rng)?;
+        self.handle_local_in(SuiteId::P256, user_id, record, operation, rng)
+    }
+
+    /// [`handle_local`](Self::handle_local) with key sets in suite `suite`
+    /// ([`handle_in`](Self::handle_in)).
+    pub fn handle_local_in<R: CryptoRng + ?Sized>(
+        &self,
+        suite: SuiteId,
+        user_id: &[u8],
+        record: &mut Option<UserRecord>,
+        operation: Operation<'_>,
+        rng: &mut R,
+    ) -> Result<Released, Error> {
+        let outcome = self.handle_in(suite, user_id, record.as_ref(), operation, rng)?;
         let stored = match outcome.record_update() {
             Some(update) => {
                 *record = Some(update.clone());
@@ -625,14 +740,14 @@ impl KeyServer {
         outcome.release(stored)
     }
 
-    fn keys_outcome(
+    fn keys_outcome<S: Suite>(
         &self,
         user_id: &[u8],
         update: UserRecord,
         audit: AuditEvent,
     ) -> Result<Outcome, Error> {
         Ok(Outcome {
-            body: self.key_set(user_id, &update)?.to_bytes(),
+            body: self.key_set_for::<S>(user_id, &update)?.to_bytes(),
             update: Some(update),
             audit: Some(audit),
         })
@@ -643,17 +758,18 @@ impl KeyServer {
     /// A password-capsule request carries exactly one element (one guess) and needs a live
     /// guard; the guess is counted in the record update, and the last allowed guess also
     /// burns the guard in that same update.
-    fn evaluate<R: CryptoRng + ?Sized>(
+    fn evaluate<S: Suite, R: CryptoRng + ?Sized>(
         &self,
         user_id: &[u8],
         record: &UserRecord,
         request: &[u8],
         rng: &mut R,
     ) -> Result<Outcome, Error> {
-        let parsed = GateRequest::from_bytes(request)?;
+        let parsed = GateRequest::<S>::from_bytes(request)?;
         let purpose = parsed.purpose();
         let version = parsed.key_version();
-        let key = self.user_key(user_id, record, version, purpose, parsed.mode().mode())?;
+        let key =
+            self.user_key_for::<S>(user_id, record, version, purpose, parsed.mode().mode())?;
         let (update, guesses_remaining) = match purpose {
             Purpose::PasswordCapsule => {
                 let update = record.count_guess()?;

@@ -10,28 +10,28 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use p256::elliptic_curve::ops::MulByGeneratorVartime;
+use p256::elliptic_curve::Field;
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
+use super::element::{BlindedElement, EvaluatedElement, Output, PublicKey};
 #[cfg(feature = "alloc")]
-use super::EvaluationResponse;
+use super::message::EvaluationResponse;
+use super::proof::Proof;
 use super::suite::{check_info, check_input, finalize_hash, hash_to_group, info_scalar};
-use super::{
-    BlindedElement, Element, Error, EvaluatedElement, Mode, Output, Proof, PublicKey, proof,
-};
-use crate::group::{ProjectivePoint, Scalar, encode_element, is_identity};
+use super::{Element, Error, Mode, proof};
+use crate::suite::{Suite, is_identity, random_nonzero_scalar};
 
 /// The secret part of a blinded evaluation: the blind `r` and `r·HashToGroup(input)`.
-struct BlindState {
-    blind: Scalar,
-    blinded: Element,
+struct BlindState<S: Suite> {
+    blind: S::Scalar,
+    blinded: Element<S>,
 }
 
-impl BlindState {
+impl<S: Suite> BlindState<S> {
     /// RFC 9497 `Blind` with a given non-zero blind: `r·HashToGroup(input)`, constant time.
-    fn new(mode: Mode, input: &[u8], blind: Scalar) -> Result<Self, Error> {
-        let point = hash_to_group(mode, input)?;
+    fn new(mode: Mode, input: &[u8], blind: S::Scalar) -> Result<Self, Error> {
+        let point = hash_to_group::<S>(mode, input)?;
         Ok(Self {
             blind,
             blinded: Element::from_point(point * blind),
@@ -40,7 +40,7 @@ impl BlindState {
 
     fn random<R: CryptoRng + ?Sized>(mode: Mode, input: &[u8], rng: &mut R) -> Result<Self, Error> {
         check_input(input)?;
-        Self::new(mode, input, crate::group::random_nonzero_scalar(rng))
+        Self::new(mode, input, random_nonzero_scalar::<S, R>(rng))
     }
 
     /// [`BlindState::random`] for each input in order — the same checks, RNG draws and
@@ -54,16 +54,16 @@ impl BlindState {
         rng: &mut R,
         mut before_draw: impl FnMut() -> Result<(), Error>,
     ) -> Result<Vec<Self>, Error> {
-        let mut blinds: zeroize::Zeroizing<Vec<Scalar>> =
+        let mut blinds: zeroize::Zeroizing<Vec<S::Scalar>> =
             zeroize::Zeroizing::new(Vec::with_capacity(inputs.len()));
         let mut points = Vec::with_capacity(inputs.len());
         for input in inputs {
             let input = input.as_ref();
             check_input(input)?;
             before_draw()?;
-            let blind = crate::group::random_nonzero_scalar(rng);
+            let blind = random_nonzero_scalar::<S, R>(rng);
             blinds.push(blind);
-            points.push(hash_to_group(mode, input)? * blind);
+            points.push(hash_to_group::<S>(mode, input)? * blind);
         }
         Ok(blinds
             .iter()
@@ -85,16 +85,24 @@ impl BlindState {
 
     #[cfg(feature = "danger")]
     fn fixed(mode: Mode, input: &[u8], blind: &[u8]) -> Result<Self, Error> {
-        Self::new(mode, input, crate::group::decode_nonzero_scalar(blind)?)
+        Self::new(
+            mode,
+            input,
+            crate::suite::decode_nonzero_scalar::<S>(blind)?,
+        )
     }
 
     /// `Hash(… ‖ SerializeElement(r⁻¹·Z) ‖ "Finalize")`; the multiplication is constant time.
-    fn unblind(&self, input: &[u8], info: Option<&[u8]>, evaluated: &Element) -> Output {
+    fn unblind(&self, input: &[u8], info: Option<&[u8]>, evaluated: &Element<S>) -> Output<S> {
         // r is non-zero by construction; r⁻¹ therefore exists.
-        let mut inverse: Scalar = Option::from(self.blind.invert()).unwrap_or(Scalar::ZERO);
-        let n = evaluated.point * inverse;
+        let mut inverse: S::Scalar = Option::from(self.blind.invert()).unwrap_or(S::Scalar::ZERO);
+        let mut n = evaluated.point * inverse;
         inverse.zeroize();
-        Output::new(finalize_hash(input, info, &encode_element(&n)))
+        let mut bytes = S::encode_element(&n);
+        n.zeroize();
+        let output = Output::new(finalize_hash::<S>(input, info, &bytes));
+        bytes.zeroize();
+        output
     }
 }
 
@@ -103,33 +111,32 @@ impl BlindState {
 /// constant-time normalization for all unblinded points. Same outputs as
 /// [`BlindState::unblind`] element by element.
 #[cfg(feature = "alloc")]
-fn unblind_batch<'a, I: AsRef<[u8]>>(
-    states: impl ExactSizeIterator<Item = &'a BlindState> + Clone,
+fn unblind_batch<'a, S: Suite, I: AsRef<[u8]>>(
+    states: impl ExactSizeIterator<Item = &'a BlindState<S>> + Clone,
     inputs: &[I],
     info: Option<&[u8]>,
-    evaluated: &[EvaluatedElement],
-) -> Vec<Output> {
-    use p256::elliptic_curve::point::BatchNormalize;
+    evaluated: &[EvaluatedElement<S>],
+) -> Vec<Output<S>> {
     use zeroize::Zeroizing;
 
-    let mut prefix: Zeroizing<Vec<Scalar>> = Zeroizing::new(Vec::with_capacity(states.len()));
-    let mut acc = Scalar::ONE;
+    let mut prefix: Zeroizing<Vec<S::Scalar>> = Zeroizing::new(Vec::with_capacity(states.len()));
+    let mut acc = S::Scalar::ONE;
     for state in states.clone() {
         prefix.push(acc);
         acc *= state.blind;
     }
     // Every blind is non-zero, so the product is too and has an inverse.
-    let mut inverse: Scalar = Option::from(acc.invert()).unwrap_or(Scalar::ZERO);
+    let mut inverse: S::Scalar = Option::from(acc.invert()).unwrap_or(S::Scalar::ZERO);
     acc.zeroize();
-    let mut inverses: Zeroizing<Vec<Scalar>> = Zeroizing::new(Vec::with_capacity(prefix.len()));
-    let pairs: Vec<(&BlindState, &Scalar)> = states.zip(prefix.iter()).collect();
+    let mut inverses: Zeroizing<Vec<S::Scalar>> = Zeroizing::new(Vec::with_capacity(prefix.len()));
+    let pairs: Vec<(&BlindState<S>, &S::Scalar)> = states.zip(prefix.iter()).collect();
     for (state, before) in pairs.iter().rev() {
         inverses.push(inverse * *before);
         inverse *= state.blind;
     }
     inverse.zeroize();
     inverses.reverse();
-    let points: Zeroizing<Vec<ProjectivePoint>> = Zeroizing::new(
+    let points: Zeroizing<Vec<S::Point>> = Zeroizing::new(
         evaluated
             .iter()
             .zip(inverses.iter())
@@ -137,22 +144,16 @@ fn unblind_batch<'a, I: AsRef<[u8]>>(
             .collect(),
     );
     // The unblinded points are as secret as the outputs hashed from them.
-    let affine: Zeroizing<Vec<crate::group::AffinePoint>> =
-        Zeroizing::new(ProjectivePoint::batch_normalize(points.as_slice()));
-    affine
+    let encoded: Zeroizing<Vec<S::ElementBytes>> =
+        Zeroizing::new(S::encode_elements(points.as_slice()));
+    encoded
         .iter()
         .zip(inputs)
-        .map(|(a, input)| {
-            Output::new(finalize_hash(
-                input.as_ref(),
-                info,
-                &super::proof::encode_affine(a),
-            ))
-        })
+        .map(|(bytes, input)| Output::new(finalize_hash::<S>(input.as_ref(), info, bytes)))
         .collect()
 }
 
-impl Drop for BlindState {
+impl<S: Suite> Drop for BlindState<S> {
     fn drop(&mut self) {
         self.blind.zeroize();
     }
@@ -160,14 +161,14 @@ impl Drop for BlindState {
 
 macro_rules! client_common {
     ($name:ident) => {
-        impl $name {
+        impl<S: Suite> $name<S> {
             /// The blinded element this state was created with (what the server receives).
-            pub fn blinded_element(&self) -> BlindedElement {
+            pub fn blinded_element(&self) -> BlindedElement<S> {
                 BlindedElement(self.state.blinded)
             }
         }
 
-        impl fmt::Debug for $name {
+        impl<S: Suite> fmt::Debug for $name<S> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
                     .field("blind", &"<redacted>")
@@ -180,10 +181,10 @@ macro_rules! client_common {
 
 /// Checks the batch shape shared by all batch finalizers.
 #[cfg(feature = "alloc")]
-fn check_batch<I: AsRef<[u8]>>(
+fn check_batch<S: Suite, I: AsRef<[u8]>>(
     states: usize,
     inputs: &[I],
-    response: &EvaluationResponse,
+    response: &EvaluationResponse<S>,
     mode: Mode,
 ) -> Result<(), Error> {
     if response.mode() != mode {
@@ -216,19 +217,19 @@ fn check_batch<I: AsRef<[u8]>>(
 
 /// Client of the base OPRF mode ([RFC 9497 §3.3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.1)):
 /// no proof, so the output is only as trustworthy as the server.
-pub struct OprfClient {
-    state: BlindState,
+pub struct OprfClient<S: Suite> {
+    state: BlindState<S>,
 }
 
 client_common!(OprfClient);
 
-impl OprfClient {
+impl<S: Suite> OprfClient<S> {
     /// RFC 9497 `Blind(input)`: draws a random non-zero blind `r` from `rng` and returns
     /// the single-use state and `r·HashToGroup(input)`.
     pub fn blind<R: CryptoRng + ?Sized>(
         input: &[u8],
         rng: &mut R,
-    ) -> Result<(Self, BlindedElement), Error> {
+    ) -> Result<(Self, BlindedElement<S>), Error> {
         let state = BlindState::random(Mode::Oprf, input, rng)?;
         let blinded = BlindedElement(state.blinded);
         Ok((Self { state }, blinded))
@@ -241,14 +242,18 @@ impl OprfClient {
     pub fn deterministic_blind(
         input: &[u8],
         blind: &[u8],
-    ) -> Result<(Self, BlindedElement), Error> {
+    ) -> Result<(Self, BlindedElement<S>), Error> {
         let state = BlindState::fixed(Mode::Oprf, input, blind)?;
         let blinded = BlindedElement(state.blinded);
         Ok((Self { state }, blinded))
     }
 
     /// RFC 9497 `Finalize(input, blind, evaluatedElement)`.
-    pub fn finalize(self, input: &[u8], evaluated: &EvaluatedElement) -> Result<Output, Error> {
+    pub fn finalize(
+        self,
+        input: &[u8],
+        evaluated: &EvaluatedElement<S>,
+    ) -> Result<Output<S>, Error> {
         check_input(input)?;
         Ok(self.state.unblind(input, None, &evaluated.0))
     }
@@ -259,8 +264,8 @@ impl OprfClient {
     pub fn finalize_batch<I: AsRef<[u8]>>(
         states: Vec<Self>,
         inputs: &[I],
-        response: &EvaluationResponse,
-    ) -> Result<Vec<Output>, Error> {
+        response: &EvaluationResponse<S>,
+    ) -> Result<Vec<Output<S>>, Error> {
         check_batch(states.len(), inputs, response, Mode::Oprf)?;
         Ok(states
             .iter()
@@ -277,18 +282,18 @@ impl OprfClient {
 
 /// Client of the verifiable mode ([RFC 9497 §3.3.2](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.2)):
 /// finalize verifies the server's DLEQ proof against a pinned public key.
-pub struct VoprfClient {
-    state: BlindState,
+pub struct VoprfClient<S: Suite> {
+    state: BlindState<S>,
 }
 
 client_common!(VoprfClient);
 
-impl VoprfClient {
+impl<S: Suite> VoprfClient<S> {
     /// RFC 9497 `Blind(input)` in mode VOPRF (random non-zero blind from `rng`).
     pub fn blind<R: CryptoRng + ?Sized>(
         input: &[u8],
         rng: &mut R,
-    ) -> Result<(Self, BlindedElement), Error> {
+    ) -> Result<(Self, BlindedElement<S>), Error> {
         let state = BlindState::random(Mode::Voprf, input, rng)?;
         let blinded = BlindedElement(state.blinded);
         Ok((Self { state }, blinded))
@@ -300,7 +305,7 @@ impl VoprfClient {
     pub(crate) fn blind_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
         inputs: &[I],
         rng: &mut R,
-    ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
+    ) -> Result<(Vec<Self>, Vec<BlindedElement<S>>), Error> {
         let states = BlindState::random_batch(Mode::Voprf, inputs, rng, || Ok(()))?;
         let blinded = states.iter().map(|s| BlindedElement(s.blinded)).collect();
         let clients = states
@@ -318,7 +323,7 @@ impl VoprfClient {
     pub fn deterministic_blind(
         input: &[u8],
         blind: &[u8],
-    ) -> Result<(Self, BlindedElement), Error> {
+    ) -> Result<(Self, BlindedElement<S>), Error> {
         let state = BlindState::fixed(Mode::Voprf, input, blind)?;
         let blinded = BlindedElement(state.blinded);
         Ok((Self { state }, blinded))
@@ -330,10 +335,10 @@ impl VoprfClient {
     pub fn finalize(
         self,
         input: &[u8],
-        evaluated: &EvaluatedElement,
-        proof: &Proof,
-        public_key: &PublicKey,
-    ) -> Result<Output, Error> {
+        evaluated: &EvaluatedElement<S>,
+        proof: &Proof<S>,
+        public_key: &PublicKey<S>,
+    ) -> Result<Output<S>, Error> {
         check_input(input)?;
         proof::verify(
             Mode::Voprf,
@@ -351,12 +356,12 @@ impl VoprfClient {
     pub fn finalize_batch<I: AsRef<[u8]>>(
         states: Vec<Self>,
         inputs: &[I],
-        response: &EvaluationResponse,
-        public_key: &PublicKey,
-    ) -> Result<Vec<Output>, Error> {
+        response: &EvaluationResponse<S>,
+        public_key: &PublicKey<S>,
+    ) -> Result<Vec<Output<S>>, Error> {
         check_batch(states.len(), inputs, response, Mode::Voprf)?;
         let proof = response.proof().ok_or(Error::Verify)?;
-        let blinded: Vec<Element> = states.iter().map(|s| s.state.blinded).collect();
+        let blinded: Vec<Element<S>> = states.iter().map(|s| s.state.blinded).collect();
         proof::verify(
             Mode::Voprf,
             &public_key.0,
@@ -381,22 +386,22 @@ impl VoprfClient {
 /// ([RFC 9497 §3.3.3](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.3)): public
 /// `info` is bound into the output; the proof is checked against the tweaked key
 /// `pkS + HashToScalar(framedInfo)·G`.
-pub struct PoprfClient {
-    state: BlindState,
-    info_scalar: Scalar,
-    tweaked_key: Element,
+pub struct PoprfClient<S: Suite> {
+    state: BlindState<S>,
+    info_scalar: S::Scalar,
+    tweaked_key: Element<S>,
 }
 
 client_common!(PoprfClient);
 
-impl PoprfClient {
+impl<S: Suite> PoprfClient<S> {
     /// RFC 9497 POPRF `Blind(input, info, pkS)` (random non-zero blind from `rng`).
     pub fn blind<R: CryptoRng + ?Sized>(
         input: &[u8],
         info: &[u8],
-        public_key: &PublicKey,
+        public_key: &PublicKey<S>,
         rng: &mut R,
-    ) -> Result<(Self, BlindedElement), Error> {
+    ) -> Result<(Self, BlindedElement<S>), Error> {
         check_input(input)?;
         let (info_scalar, tweaked_key) = Self::tweak(info, public_key)?;
         let state = BlindState::random(Mode::Poprf, input, rng)?;
@@ -417,9 +422,9 @@ impl PoprfClient {
     pub fn deterministic_blind(
         input: &[u8],
         info: &[u8],
-        public_key: &PublicKey,
+        public_key: &PublicKey<S>,
         blind: &[u8],
-    ) -> Result<(Self, BlindedElement), Error> {
+    ) -> Result<(Self, BlindedElement<S>), Error> {
         check_input(input)?;
         let (info_scalar, tweaked_key) = Self::tweak(info, public_key)?;
         let state = BlindState::fixed(Mode::Poprf, input, blind)?;
@@ -441,9 +446,9 @@ impl PoprfClient {
     pub(crate) fn blind_batch<I: AsRef<[u8]>, R: CryptoRng + ?Sized>(
         inputs: &[I],
         info: &[u8],
-        public_key: &PublicKey,
+        public_key: &PublicKey<S>,
         rng: &mut R,
-    ) -> Result<(Vec<Self>, Vec<BlindedElement>), Error> {
+    ) -> Result<(Vec<Self>, Vec<BlindedElement<S>>), Error> {
         let mut tweak = None;
         let states = BlindState::random_batch(Mode::Poprf, inputs, rng, || {
             if tweak.is_none() {
@@ -467,10 +472,10 @@ impl PoprfClient {
     }
 
     /// `m = HashToScalar(framedInfo)`, `tweakedKey = m·G + pkS` (variable time: public).
-    fn tweak(info: &[u8], public_key: &PublicKey) -> Result<(Scalar, Element), Error> {
-        let m = info_scalar(info)?;
-        let tweaked = ProjectivePoint::mul_by_generator_vartime(&m) + public_key.0.point;
-        if is_identity(&tweaked) {
+    fn tweak(info: &[u8], public_key: &PublicKey<S>) -> Result<(S::Scalar, Element<S>), Error> {
+        let m = info_scalar::<S>(info)?;
+        let tweaked = S::mul_base_vartime(&m) + public_key.0.point;
+        if is_identity::<S>(&tweaked) {
             return Err(Error::InvalidInput);
         }
         Ok((m, Element::from_point(tweaked)))
@@ -478,7 +483,7 @@ impl PoprfClient {
 
     fn check_info(&self, info: &[u8]) -> Result<(), Error> {
         check_info(info)?;
-        if info_scalar(info)? != self.info_scalar {
+        if info_scalar::<S>(info)? != self.info_scalar {
             return Err(Error::InfoMismatch);
         }
         Ok(())
@@ -491,9 +496,9 @@ impl PoprfClient {
         self,
         input: &[u8],
         info: &[u8],
-        evaluated: &EvaluatedElement,
-        proof: &Proof,
-    ) -> Result<Output, Error> {
+        evaluated: &EvaluatedElement<S>,
+        proof: &Proof<S>,
+    ) -> Result<Output<S>, Error> {
         check_input(input)?;
         self.check_info(info)?;
         // Roles swap in POPRF: C = evaluated elements, D = blinded elements.
@@ -514,8 +519,8 @@ impl PoprfClient {
         states: Vec<Self>,
         inputs: &[I],
         info: &[u8],
-        response: &EvaluationResponse,
-    ) -> Result<Vec<Output>, Error> {
+        response: &EvaluationResponse<S>,
+    ) -> Result<Vec<Output<S>>, Error> {
         check_batch(states.len(), inputs, response, Mode::Poprf)?;
         let first = states.first().ok_or(Error::EmptyBatch)?;
         first.check_info(info)?;
@@ -525,7 +530,7 @@ impl PoprfClient {
             return Err(Error::InfoMismatch);
         }
         let proof = response.proof().ok_or(Error::Verify)?;
-        let blinded: Vec<Element> = states.iter().map(|s| s.state.blinded).collect();
+        let blinded: Vec<Element<S>> = states.iter().map(|s| s.state.blinded).collect();
         proof::verify(
             Mode::Poprf,
             &first.tweaked_key,

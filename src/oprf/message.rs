@@ -4,9 +4,11 @@
 //! `Evaluation.serialize`), so a Node.js server or client using it interoperates:
 //!
 //! ```text
-//! request  = count:u16be ‖ count × BlindedElement(33)
-//! response = count:u16be ‖ count × EvaluatedElement(33) ‖ mode:u8 ‖ [c(32) ‖ s(32)]
+//! request  = count:u16be ‖ count × BlindedElement(Ne)
+//! response = count:u16be ‖ count × EvaluatedElement(Ne) ‖ mode:u8 ‖ [c(32) ‖ s(32)]
 //! ```
+//!
+//! `Ne` is 33 for P-256 and 32 for ristretto255.
 //!
 //! The proof is present exactly when `mode` is VOPRF (`0x01`) or POPRF (`0x02`).
 //! Decoding is strict (voprf-ts is lenient about trailing bytes; this is not): see
@@ -14,8 +16,10 @@
 
 use alloc::vec::Vec;
 
-use super::{BlindedElement, Error, EvaluatedElement, MAX_BATCH, Mode, PROOF_LEN, Proof};
-use crate::group::ELEMENT_LEN;
+use super::element::{BlindedElement, EvaluatedElement};
+use super::proof::{PROOF_LEN, Proof};
+use super::{Error, MAX_BATCH, Mode};
+use crate::suite::Suite;
 
 /// Reads the u16 count and checks `1 ≤ count ≤ MAX_BATCH`; returns it and the rest.
 fn read_count(bytes: &[u8]) -> Result<(usize, &[u8]), Error> {
@@ -35,9 +39,9 @@ fn check_count(count: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Splits `count` 33-byte elements off the front of `bytes`.
-fn split_elements(bytes: &[u8], count: usize) -> Result<(&[u8], &[u8]), Error> {
-    let len = count * ELEMENT_LEN;
+/// Splits `count` elements of `element_len` bytes off the front of `bytes`.
+fn split_elements(bytes: &[u8], count: usize, element_len: usize) -> Result<(&[u8], &[u8]), Error> {
+    let len = count * element_len;
     if bytes.len() < len {
         return Err(Error::Truncated);
     }
@@ -50,20 +54,20 @@ fn put_count(out: &mut Vec<u8>, count: usize) {
 
 /// A client's request: the blinded elements, in order (1 to [`MAX_BATCH`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EvaluationRequest {
-    elements: Vec<BlindedElement>,
+pub struct EvaluationRequest<S: Suite> {
+    elements: Vec<BlindedElement<S>>,
 }
 
-impl EvaluationRequest {
+impl<S: Suite> EvaluationRequest<S> {
     /// Builds a request; [`Error::EmptyBatch`] / [`Error::BatchTooLarge`] outside
     /// `1..=MAX_BATCH` elements.
-    pub fn new(elements: Vec<BlindedElement>) -> Result<Self, Error> {
+    pub fn new(elements: Vec<BlindedElement<S>>) -> Result<Self, Error> {
         check_count(elements.len())?;
         Ok(Self { elements })
     }
 
     /// The blinded elements.
-    pub fn elements(&self) -> &[BlindedElement] {
+    pub fn elements(&self) -> &[BlindedElement<S>] {
         &self.elements
     }
 
@@ -79,24 +83,24 @@ impl EvaluationRequest {
 
     /// Encodes `count:u16be ‖ elements`.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2 + self.elements.len() * ELEMENT_LEN);
+        let mut out = Vec::with_capacity(2 + self.elements.len() * S::ELEMENT_LEN);
         put_count(&mut out, self.elements.len());
         for e in &self.elements {
-            out.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(e.as_bytes().as_ref());
         }
         out
     }
 
-    /// Strict decoding: count in `1..=MAX_BATCH`, exactly `2 + 33·count` bytes, every
+    /// Strict decoding: count in `1..=MAX_BATCH`, exactly `2 + Ne·count` bytes, every
     /// element a valid non-identity point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let (count, rest) = read_count(bytes)?;
-        let (body, rest) = split_elements(rest, count)?;
+        let (body, rest) = split_elements(rest, count, S::ELEMENT_LEN)?;
         if !rest.is_empty() {
             return Err(Error::TrailingBytes);
         }
         let elements = body
-            .chunks_exact(ELEMENT_LEN)
+            .chunks_exact(S::ELEMENT_LEN)
             .map(BlindedElement::from_bytes)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { elements })
@@ -106,17 +110,17 @@ impl EvaluationRequest {
 /// A server's response: evaluated elements in request order, the mode, and for
 /// VOPRF/POPRF one DLEQ proof covering all of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EvaluationResponse {
+pub struct EvaluationResponse<S: Suite> {
     mode: Mode,
-    elements: Vec<EvaluatedElement>,
-    proof: Option<Proof>,
+    elements: Vec<EvaluatedElement<S>>,
+    proof: Option<Proof<S>>,
 }
 
-impl EvaluationResponse {
+impl<S: Suite> EvaluationResponse<S> {
     pub(crate) fn from_parts(
         mode: Mode,
-        elements: Vec<EvaluatedElement>,
-        proof: Option<Proof>,
+        elements: Vec<EvaluatedElement<S>>,
+        proof: Option<Proof<S>>,
     ) -> Self {
         Self {
             mode,
@@ -129,8 +133,8 @@ impl EvaluationResponse {
     /// must be `None` in mode OPRF and `Some` otherwise ([`Error::ProofPresence`]).
     pub fn new(
         mode: Mode,
-        elements: Vec<EvaluatedElement>,
-        proof: Option<Proof>,
+        elements: Vec<EvaluatedElement<S>>,
+        proof: Option<Proof<S>>,
     ) -> Result<Self, Error> {
         check_count(elements.len())?;
         if (mode == Mode::Oprf) != proof.is_none() {
@@ -145,12 +149,12 @@ impl EvaluationResponse {
     }
 
     /// The evaluated elements, in request order.
-    pub fn elements(&self) -> &[EvaluatedElement] {
+    pub fn elements(&self) -> &[EvaluatedElement<S>] {
         &self.elements
     }
 
     /// The batched proof (`None` exactly in mode OPRF).
-    pub fn proof(&self) -> Option<&Proof> {
+    pub fn proof(&self) -> Option<&Proof<S>> {
         self.proof.as_ref()
     }
 
@@ -166,10 +170,10 @@ impl EvaluationResponse {
 
     /// Encodes `count:u16be ‖ elements ‖ mode:u8 ‖ [c ‖ s]`.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2 + self.elements.len() * ELEMENT_LEN + 1 + PROOF_LEN);
+        let mut out = Vec::with_capacity(2 + self.elements.len() * S::ELEMENT_LEN + 1 + PROOF_LEN);
         put_count(&mut out, self.elements.len());
         for e in &self.elements {
-            out.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(e.as_bytes().as_ref());
         }
         out.push(self.mode.to_byte());
         if let Some(p) = &self.proof {
@@ -183,7 +187,7 @@ impl EvaluationResponse {
     /// (VOPRF/POPRF), and no trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let (count, rest) = read_count(bytes)?;
-        let (body, rest) = split_elements(rest, count)?;
+        let (body, rest) = split_elements(rest, count, S::ELEMENT_LEN)?;
         let (&mode_byte, rest) = rest.split_first().ok_or(Error::Truncated)?;
         let mode = Mode::from_byte(mode_byte)?;
         let proof = match mode {
@@ -204,7 +208,7 @@ impl EvaluationResponse {
             }
         };
         let elements = body
-            .chunks_exact(ELEMENT_LEN)
+            .chunks_exact(S::ELEMENT_LEN)
             .map(EvaluatedElement::from_bytes)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {

@@ -1,4 +1,7 @@
-//! RFC 9497 oblivious pseudorandom functions, suite P256-SHA256, in all three modes.
+//! RFC 9497 oblivious pseudorandom functions in all three modes, for suite P256-SHA256
+//! (this module's types) and ristretto255-SHA512 (the same names in
+//! `quorumkey::ristretto255::oprf`, feature `ristretto255`). The code is written once,
+//! generic over [`Suite`](crate::suite::Suite) ([`crate::generic`]).
 //!
 //! | mode | RFC 9497 | client | server |
 //! |---|---|---|---|
@@ -50,32 +53,27 @@
 //!   operands are sent over the wire or derived by hashing what is; timing reveals nothing
 //!   an eavesdropper does not already see.
 //! * Hashing to the curve (`HashToGroup`) uses the RFC 9380 simplified SWU map as
-//!   implemented by `p256`; it is constant time in the input.
+//!   implemented by `p256`, or the RFC 9496 one-way map of `curve25519-dalek` for
+//!   ristretto255; both are constant time in the input.
+//! * The same split holds in both suites: the suite trait names each operation's timing
+//!   ([`Suite`](crate::suite::Suite), "Constant time"). In ristretto255 the constant-time
+//!   products use `curve25519-dalek`'s constant-time windowed multiplication and basepoint
+//!   table, the variable-time ones its Straus/Pippenger multiscalar multiplication.
 
-mod client;
+pub(crate) mod client;
+pub(crate) mod element;
 mod error;
 #[cfg(feature = "alloc")]
-mod message;
-mod proof;
-mod server;
-mod suite;
+pub(crate) mod message;
+pub(crate) mod proof;
+pub(crate) mod server;
+pub(crate) mod suite;
 
-pub use client::{OprfClient, PoprfClient, VoprfClient};
+pub(crate) use element::Element;
 pub use error::Error;
-#[cfg(feature = "alloc")]
-pub use message::{EvaluationRequest, EvaluationResponse};
-pub use proof::{PROOF_LEN, Proof};
-pub use server::ServerKey;
-#[cfg(feature = "danger")]
-pub use suite::hash_to_curve_with_dst;
-pub use suite::{SUITE_ID, context_string, hash_to_group};
+pub use proof::PROOF_LEN;
 
-use core::fmt;
-
-use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
-
-use crate::group::{ELEMENT_LEN, ProjectivePoint, decode_element, encode_element};
+use crate::suite::P256;
 
 /// Largest OPRF input: RFC 9497 frames it with `I2OSP(len, 2)`.
 pub const MAX_INPUT_LEN: usize = u16::MAX as usize;
@@ -84,8 +82,6 @@ pub const MAX_INFO_LEN: usize = u16::MAX as usize;
 /// Largest number of elements in one batch or message. The vault unlocks up to about
 /// 100 per-unit gates at once; 256 leaves room and bounds a server's work per request.
 pub const MAX_BATCH: usize = 256;
-/// Length of an OPRF output (SHA-256).
-pub const OUTPUT_LEN: usize = 32;
 
 /// RFC 9497 protocol mode ([§3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.1)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,152 +112,65 @@ impl Mode {
     }
 }
 
-/// A non-identity group element with its cached 33-byte encoding (hashed into proofs, so
-/// encoding once saves a field inversion per use).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Element {
-    pub(crate) point: ProjectivePoint,
-    pub(crate) bytes: [u8; ELEMENT_LEN],
-}
+/// The suite-dependent names of this module, for one suite: written once, instantiated
+/// here for P-256 and in `quorumkey::ristretto255::oprf` for ristretto255.
+macro_rules! suite_oprf {
+    ($suite:ty, $name:literal, $element_len:literal, $output_len:literal, $context_len:literal) => {
+        /// The RFC 9497 suite identifier.
+        pub const SUITE_ID: &str = <$suite as $crate::suite::Suite>::IDENTIFIER;
+        /// Length of an OPRF output (`Nh`).
+        pub const OUTPUT_LEN: usize = $output_len;
+        /// Length of an encoded element (`Ne`).
+        pub const ELEMENT_LEN: usize = $element_len;
 
-impl Element {
-    pub(crate) fn from_point(point: ProjectivePoint) -> Self {
-        Self {
-            point,
-            bytes: encode_element(&point),
-        }
-    }
+        #[doc = concat!("A blinded element `r·HashToGroup(input)`, sent by the client (public; ", $name, ").")]
+        pub type BlindedElement = $crate::generic::BlindedElement<$suite>;
+        #[doc = concat!("An evaluated element, returned by the server (public; ", $name, ").")]
+        pub type EvaluatedElement = $crate::generic::EvaluatedElement<$suite>;
+        #[doc = concat!("A server public key `pkS = skS·G` (public; ", $name, ").")]
+        pub type PublicKey = $crate::generic::PublicKey<$suite>;
+        #[doc = concat!("An OPRF output, ", stringify!($output_len), " bytes (secret; ", $name, ").")]
+        pub type Output = $crate::generic::Output<$suite>;
+        #[doc = concat!("A DLEQ proof `(c, s)` (", $name, ").")]
+        pub type Proof = $crate::generic::Proof<$suite>;
+        #[doc = concat!("An OPRF server key pair `(skS, pkS)` (secret; ", $name, ").")]
+        pub type ServerKey = $crate::generic::ServerKey<$suite>;
+        #[doc = concat!("Client of the base OPRF mode (", $name, ").")]
+        pub type OprfClient = $crate::generic::OprfClient<$suite>;
+        #[doc = concat!("Client of the verifiable mode (", $name, ").")]
+        pub type VoprfClient = $crate::generic::VoprfClient<$suite>;
+        #[doc = concat!("Client of the partially oblivious mode (", $name, ").")]
+        pub type PoprfClient = $crate::generic::PoprfClient<$suite>;
+        #[cfg(feature = "alloc")]
+        #[doc = concat!("A batched evaluation request (", $name, ").")]
+        pub type EvaluationRequest = $crate::generic::EvaluationRequest<$suite>;
+        #[cfg(feature = "alloc")]
+        #[doc = concat!("A batched evaluation response (", $name, ").")]
+        pub type EvaluationResponse = $crate::generic::EvaluationResponse<$suite>;
 
-    /// Elements for a batch of points, normalized together: one field inversion for the
-    /// whole batch instead of one per point. Same bytes as [`Element::from_point`].
-    #[cfg(feature = "alloc")]
-    pub(crate) fn from_points(points: alloc::vec::Vec<ProjectivePoint>) -> alloc::vec::Vec<Self> {
-        use p256::elliptic_curve::point::BatchNormalize;
-        let affine: alloc::vec::Vec<crate::group::AffinePoint> =
-            ProjectivePoint::batch_normalize(points.as_slice());
-        points
-            .into_iter()
-            .zip(affine)
-            .map(|(point, affine)| Self {
-                point,
-                bytes: proof::encode_affine(&affine),
-            })
-            .collect()
-    }
-
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let point = decode_element(bytes)?;
-        Ok(Self {
-            point,
-            bytes: crate::group::exact(bytes)?,
-        })
-    }
-}
-
-impl AsRef<Element> for Element {
-    fn as_ref(&self) -> &Element {
-        self
-    }
-}
-
-macro_rules! public_element {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq)]
-        pub struct $name(pub(crate) Element);
-
-        impl $name {
-            /// The 33-byte SEC1 compressed encoding (RFC 9497 `SerializeElement`).
-            pub fn to_bytes(&self) -> [u8; ELEMENT_LEN] {
-                self.0.bytes
-            }
-
-            /// The 33-byte encoding, borrowed.
-            pub fn as_bytes(&self) -> &[u8; ELEMENT_LEN] {
-                &self.0.bytes
-            }
-
-            /// Decodes 33 bytes: compressed, on the curve, not the identity
-            /// (RFC 9497 `DeserializeElement`).
-            pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-                Element::from_bytes(bytes).map(Self)
-            }
+        /// `contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-" ‖ identifier`
+        /// ([RFC 9497 §3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.1)).
+        pub fn context_string(mode: $crate::oprf::Mode) -> [u8; $context_len] {
+            let mut out = [0u8; $context_len];
+            out.copy_from_slice($crate::oprf::suite::Context::new::<$suite>(mode).as_bytes());
+            out
         }
 
-        impl AsRef<Element> for $name {
-            fn as_ref(&self) -> &Element {
-                &self.0
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "("))?;
-                crate::group::write_hex(f, &self.0.bytes)?;
-                f.write_str(")")
-            }
+        /// `HashToGroup(input)` with `DST = "HashToGroup-" ‖ contextString`; fails with
+        /// [`Error::InvalidInput`]($crate::oprf::Error::InvalidInput) if the result is the
+        /// identity (RFC 9497 §3.3.1).
+        pub fn hash_to_group(
+            mode: $crate::oprf::Mode,
+            input: &[u8],
+        ) -> Result<<$suite as $crate::suite::Suite>::Point, $crate::oprf::Error> {
+            $crate::generic::hash_to_group::<$suite>(mode, input)
         }
     };
 }
+#[cfg(feature = "ristretto255")]
+pub(crate) use suite_oprf;
 
-public_element!(
-    /// A blinded element `r·HashToGroup(input)`, sent by the client (public).
-    BlindedElement
-);
-public_element!(
-    /// An evaluated element, returned by the server (public).
-    EvaluatedElement
-);
-public_element!(
-    /// A server public key `pkS = skS·G`, 33 bytes (public).
-    PublicKey
-);
+suite_oprf!(P256, "P-256", 33, 32, 20);
 
-/// A 32-byte OPRF output. Secret: zeroized on drop, redacted in `Debug`, compared in
-/// constant time. Read it with [`Output::as_secret_bytes`] or [`Output::to_secret_bytes`].
-#[derive(Clone)]
-pub struct Output([u8; OUTPUT_LEN]);
-
-impl Output {
-    pub(crate) fn new(bytes: [u8; OUTPUT_LEN]) -> Self {
-        Self(bytes)
-    }
-
-    /// Borrows the secret output bytes.
-    pub fn as_secret_bytes(&self) -> &[u8; OUTPUT_LEN] {
-        &self.0
-    }
-
-    /// Copies the secret output bytes into a buffer that zeroizes on drop.
-    pub fn to_secret_bytes(&self) -> Zeroizing<[u8; OUTPUT_LEN]> {
-        Zeroizing::new(self.0)
-    }
-}
-
-impl ConstantTimeEq for Output {
-    fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.0.ct_eq(&other.0)
-    }
-}
-
-impl PartialEq for Output {
-    fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).into()
-    }
-}
-
-impl Eq for Output {}
-
-impl fmt::Debug for Output {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Output(<redacted>)")
-    }
-}
-
-impl Drop for Output {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl ZeroizeOnDrop for Output {}
+#[cfg(feature = "danger")]
+pub use suite::hash_to_curve_with_dst;

@@ -3,49 +3,56 @@
 //! [§3.3](https://www.rfc-editor.org/rfc/rfc9497#section-3.3)).
 //!
 //! Every multiplication by the secret key (or the POPRF tweak `t⁻¹`) and by the proof
-//! nonce is constant time. Blinded elements arrive as [`BlindedElement`], whose decoder
+//! nonce is constant time. Blinded elements arrive as [`BlindedElement<S>`], whose decoder
 //! already rejected the identity and off-curve points.
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 use core::fmt;
 
-use p256::elliptic_curve::Group;
-use p256::elliptic_curve::ops::MulByGeneratorVartime;
+use p256::elliptic_curve::Field;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::suite::{check_input, derive_secret, finalize_hash, hash_to_group, info_scalar};
-use super::{
-    BlindedElement, Element, Error, EvaluatedElement, Mode, Output, Proof, PublicKey, proof,
-};
+use super::element::{BlindedElement, EvaluatedElement, Output, PublicKey};
 #[cfg(feature = "alloc")]
-use super::{EvaluationRequest, EvaluationResponse};
-use crate::group::{
-    ProjectivePoint, SCALAR_LEN, Scalar, decode_nonzero_scalar, encode_element, encode_scalar,
-    random_nonzero_scalar, random_scalar,
-};
+use super::message::{EvaluationRequest, EvaluationResponse};
+use super::proof::Proof;
+use super::suite::{check_input, derive_secret, finalize_hash, hash_to_group, info_scalar};
+use super::{Element, Error, Mode, proof};
+use crate::suite::{Suite, decode_nonzero_scalar, random_nonzero_scalar};
+
+/// Length of a secret key: 32 bytes in both suites.
+const SCALAR_LEN: usize = 32;
 
 /// An OPRF server key pair `(skS, pkS)`.
 ///
 /// The secret key zeroizes on drop and never appears in `Debug`. A key is not tied to a
 /// mode; RFC 9497 `DeriveKeyPair` is (its DST contains the context string), so
 /// [`ServerKey::derive`] takes the mode.
-#[derive(Clone)]
-pub struct ServerKey {
-    sk: Scalar,
-    pk: PublicKey,
+pub struct ServerKey<S: Suite> {
+    sk: S::Scalar,
+    pk: PublicKey<S>,
 }
 
-impl Drop for ServerKey {
+impl<S: Suite> Clone for ServerKey<S> {
+    fn clone(&self) -> Self {
+        Self {
+            sk: self.sk,
+            pk: self.pk,
+        }
+    }
+}
+
+impl<S: Suite> Drop for ServerKey<S> {
     fn drop(&mut self) {
         self.sk.zeroize();
     }
 }
 
-impl ZeroizeOnDrop for ServerKey {}
+impl<S: Suite> ZeroizeOnDrop for ServerKey<S> {}
 
-impl fmt::Debug for ServerKey {
+impl<S: Suite> fmt::Debug for ServerKey<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerKey")
             .field("sk", &"<redacted>")
@@ -55,30 +62,30 @@ impl fmt::Debug for ServerKey {
 }
 
 /// The POPRF tweak `t = skS + HashToScalar(framedInfo)` and `tweakedKey = t·G`.
-struct Tweak {
-    t: Scalar,
-    t_inv: Scalar,
-    key: Element,
+struct Tweak<S: Suite> {
+    t: S::Scalar,
+    t_inv: S::Scalar,
+    key: Element<S>,
 }
 
-impl Drop for Tweak {
+impl<S: Suite> Drop for Tweak<S> {
     fn drop(&mut self) {
         self.t.zeroize();
         self.t_inv.zeroize();
     }
 }
 
-impl ServerKey {
-    fn from_scalar(sk: Scalar) -> Self {
+impl<S: Suite> ServerKey<S> {
+    fn from_scalar(sk: S::Scalar) -> Self {
         Self {
             sk,
-            pk: PublicKey(Element::from_point(ProjectivePoint::mul_by_generator(&sk))),
+            pk: PublicKey(Element::from_point(S::mul_base(&sk))),
         }
     }
 
     /// A fresh random key pair (`skS` uniform and non-zero).
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        Self::from_scalar(random_nonzero_scalar(rng))
+        Self::from_scalar(random_nonzero_scalar::<S, R>(rng))
     }
 
     /// RFC 9497 `DeriveKeyPair(seed, info)` for `mode`
@@ -88,32 +95,32 @@ impl ServerKey {
     /// Errors: [`Error::InfoTooLong`] if `info` exceeds 65535 bytes,
     /// [`Error::DeriveKeyPair`] if 256 counters all hash to zero (negligible).
     pub fn derive(mode: Mode, seed: &[u8; 32], info: &[u8]) -> Result<Self, Error> {
-        derive_secret(mode, seed, info).map(Self::from_scalar)
+        derive_secret::<S>(mode, seed, info).map(Self::from_scalar)
     }
 
     /// Imports a secret key: 32 bytes, canonical, non-zero.
     pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        Ok(Self::from_scalar(decode_nonzero_scalar(bytes)?))
+        Ok(Self::from_scalar(decode_nonzero_scalar::<S>(bytes)?))
     }
 
-    /// Exports the secret key (32 bytes, big-endian) in a buffer that zeroizes on drop.
+    /// Exports the secret key (32 bytes, in the suite's byte order) in a buffer that
+    /// zeroizes on drop.
     pub fn to_secret_bytes(&self) -> Zeroizing<[u8; SCALAR_LEN]> {
-        Zeroizing::new(encode_scalar(&self.sk))
+        Zeroizing::new(S::encode_scalar(&self.sk))
     }
 
     /// The public key `pkS = skS·G`.
-    pub fn public_key(&self) -> &PublicKey {
+    pub fn public_key(&self) -> &PublicKey<S> {
         &self.pk
     }
 
-    fn tweak(&self, info: &[u8]) -> Result<Tweak, Error> {
-        let m = info_scalar(info)?;
+    fn tweak(&self, info: &[u8]) -> Result<Tweak<S>, Error> {
+        let m = info_scalar::<S>(info)?;
         let t = self.sk + m;
-        let t_inv: Option<Scalar> = t.invert().into();
+        let t_inv: Option<S::Scalar> = t.invert().into();
         let t_inv = t_inv.ok_or(Error::Inverse)?;
         // t·G = pkS + m·G; m is public, so variable time is safe and cheaper.
-        let key =
-            Element::from_point(ProjectivePoint::mul_by_generator_vartime(&m) + self.pk.0.point);
+        let key = Element::from_point(S::mul_base_vartime(&m) + self.pk.0.point);
         Ok(Tweak { t, t_inv, key })
     }
 
@@ -121,7 +128,7 @@ impl ServerKey {
 
     /// RFC 9497 OPRF `BlindEvaluate(skS, blindedElement)`: `skS·C`, constant time
     /// ([§3.3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.1)).
-    pub fn blind_evaluate_oprf(&self, blinded: &BlindedElement) -> EvaluatedElement {
+    pub fn blind_evaluate_oprf(&self, blinded: &BlindedElement<S>) -> EvaluatedElement<S> {
         EvaluatedElement(Element::from_point(blinded.0.point * self.sk))
     }
 
@@ -132,10 +139,10 @@ impl ServerKey {
     /// ([§3.3.2](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.2)).
     pub fn blind_evaluate_voprf<R: CryptoRng + ?Sized>(
         &self,
-        blinded: &BlindedElement,
+        blinded: &BlindedElement<S>,
         rng: &mut R,
-    ) -> (EvaluatedElement, Proof) {
-        self.voprf_single(blinded, random_scalar(rng))
+    ) -> (EvaluatedElement<S>, Proof<S>) {
+        self.voprf_single(blinded, S::random_scalar(rng))
     }
 
     /// **DANGER: test vectors only.** VOPRF `BlindEvaluate` with a caller-chosen proof
@@ -144,13 +151,17 @@ impl ServerKey {
     #[cfg(feature = "danger")]
     pub fn blind_evaluate_voprf_with_nonce(
         &self,
-        blinded: &BlindedElement,
+        blinded: &BlindedElement<S>,
         nonce: &[u8],
-    ) -> Result<(EvaluatedElement, Proof), Error> {
-        Ok(self.voprf_single(blinded, crate::group::decode_scalar(nonce)?))
+    ) -> Result<(EvaluatedElement<S>, Proof<S>), Error> {
+        Ok(self.voprf_single(blinded, S::decode_scalar(nonce)?))
     }
 
-    fn voprf_single(&self, blinded: &BlindedElement, r: Scalar) -> (EvaluatedElement, Proof) {
+    fn voprf_single(
+        &self,
+        blinded: &BlindedElement<S>,
+        r: S::Scalar,
+    ) -> (EvaluatedElement<S>, Proof<S>) {
         let evaluated = self.blind_evaluate_oprf(blinded);
         let proof = proof::generate(
             Mode::Voprf,
@@ -172,11 +183,11 @@ impl ServerKey {
     /// Errors: [`Error::InfoTooLong`], [`Error::Inverse`] if `t = 0`.
     pub fn blind_evaluate_poprf<R: CryptoRng + ?Sized>(
         &self,
-        blinded: &BlindedElement,
+        blinded: &BlindedElement<S>,
         info: &[u8],
         rng: &mut R,
-    ) -> Result<(EvaluatedElement, Proof), Error> {
-        self.poprf_single(blinded, info, random_scalar(rng))
+    ) -> Result<(EvaluatedElement<S>, Proof<S>), Error> {
+        self.poprf_single(blinded, info, S::random_scalar(rng))
     }
 
     /// **DANGER: test vectors only.** POPRF `BlindEvaluate` with a caller-chosen proof
@@ -184,19 +195,19 @@ impl ServerKey {
     #[cfg(feature = "danger")]
     pub fn blind_evaluate_poprf_with_nonce(
         &self,
-        blinded: &BlindedElement,
+        blinded: &BlindedElement<S>,
         info: &[u8],
         nonce: &[u8],
-    ) -> Result<(EvaluatedElement, Proof), Error> {
-        self.poprf_single(blinded, info, crate::group::decode_scalar(nonce)?)
+    ) -> Result<(EvaluatedElement<S>, Proof<S>), Error> {
+        self.poprf_single(blinded, info, S::decode_scalar(nonce)?)
     }
 
     fn poprf_single(
         &self,
-        blinded: &BlindedElement,
+        blinded: &BlindedElement<S>,
         info: &[u8],
-        r: Scalar,
-    ) -> Result<(EvaluatedElement, Proof), Error> {
+        r: S::Scalar,
+    ) -> Result<(EvaluatedElement<S>, Proof<S>), Error> {
         let tweak = self.tweak(info)?;
         let evaluated = EvaluatedElement(Element::from_point(blinded.0.point * tweak.t_inv));
         // Roles swap in POPRF: C = evaluated elements, D = blinded elements.
@@ -215,7 +226,7 @@ impl ServerKey {
 
     /// Evaluates a whole request in mode OPRF (no proof).
     #[cfg(feature = "alloc")]
-    pub fn respond_oprf(&self, request: &EvaluationRequest) -> EvaluationResponse {
+    pub fn respond_oprf(&self, request: &EvaluationRequest<S>) -> EvaluationResponse<S> {
         let evaluated = self.evaluate_batch(request.elements(), &self.sk);
         EvaluationResponse::from_parts(Mode::Oprf, evaluated, None)
     }
@@ -225,10 +236,10 @@ impl ServerKey {
     #[cfg(feature = "alloc")]
     pub fn respond_voprf<R: CryptoRng + ?Sized>(
         &self,
-        request: &EvaluationRequest,
+        request: &EvaluationRequest<S>,
         rng: &mut R,
-    ) -> EvaluationResponse {
-        self.voprf_batch(request, random_scalar(rng))
+    ) -> EvaluationResponse<S> {
+        self.voprf_batch(request, S::random_scalar(rng))
     }
 
     /// **DANGER: test vectors only.** [`ServerKey::respond_voprf`] with a caller-chosen
@@ -236,14 +247,14 @@ impl ServerKey {
     #[cfg(all(feature = "alloc", feature = "danger"))]
     pub fn respond_voprf_with_nonce(
         &self,
-        request: &EvaluationRequest,
+        request: &EvaluationRequest<S>,
         nonce: &[u8],
-    ) -> Result<EvaluationResponse, Error> {
-        Ok(self.voprf_batch(request, crate::group::decode_scalar(nonce)?))
+    ) -> Result<EvaluationResponse<S>, Error> {
+        Ok(self.voprf_batch(request, S::decode_scalar(nonce)?))
     }
 
     #[cfg(feature = "alloc")]
-    fn voprf_batch(&self, request: &EvaluationRequest, r: Scalar) -> EvaluationResponse {
+    fn voprf_batch(&self, request: &EvaluationRequest<S>, r: S::Scalar) -> EvaluationResponse<S> {
         let blinded = request.elements();
         let evaluated = self.evaluate_batch(blinded, &self.sk);
         let proof = proof::generate(Mode::Voprf, &self.sk, &self.pk.0, blinded, &evaluated, r);
@@ -254,11 +265,11 @@ impl ServerKey {
     #[cfg(feature = "alloc")]
     pub fn respond_poprf<R: CryptoRng + ?Sized>(
         &self,
-        request: &EvaluationRequest,
+        request: &EvaluationRequest<S>,
         info: &[u8],
         rng: &mut R,
-    ) -> Result<EvaluationResponse, Error> {
-        self.poprf_batch(request, info, random_scalar(rng))
+    ) -> Result<EvaluationResponse<S>, Error> {
+        self.poprf_batch(request, info, S::random_scalar(rng))
     }
 
     /// **DANGER: test vectors only.** [`ServerKey::respond_poprf`] with a caller-chosen
@@ -266,20 +277,20 @@ impl ServerKey {
     #[cfg(all(feature = "alloc", feature = "danger"))]
     pub fn respond_poprf_with_nonce(
         &self,
-        request: &EvaluationRequest,
+        request: &EvaluationRequest<S>,
         info: &[u8],
         nonce: &[u8],
-    ) -> Result<EvaluationResponse, Error> {
-        self.poprf_batch(request, info, crate::group::decode_scalar(nonce)?)
+    ) -> Result<EvaluationResponse<S>, Error> {
+        self.poprf_batch(request, info, S::decode_scalar(nonce)?)
     }
 
     #[cfg(feature = "alloc")]
     fn poprf_batch(
         &self,
-        request: &EvaluationRequest,
+        request: &EvaluationRequest<S>,
         info: &[u8],
-        r: Scalar,
-    ) -> Result<EvaluationResponse, Error> {
+        r: S::Scalar,
+    ) -> Result<EvaluationResponse<S>, Error> {
         let tweak = self.tweak(info)?;
         let blinded = request.elements();
         let evaluated = self.evaluate_batch(blinded, &tweak.t_inv);
@@ -294,7 +305,11 @@ impl ServerKey {
     /// `k·Cᵢ` for every blinded element (constant time), encoded with one batched
     /// normalization.
     #[cfg(feature = "alloc")]
-    fn evaluate_batch(&self, blinded: &[BlindedElement], k: &Scalar) -> Vec<EvaluatedElement> {
+    fn evaluate_batch(
+        &self,
+        blinded: &[BlindedElement<S>],
+        k: &S::Scalar,
+    ) -> Vec<EvaluatedElement<S>> {
         Element::from_points(blinded.iter().map(|b| b.0.point * k).collect())
             .into_iter()
             .map(EvaluatedElement)
@@ -308,7 +323,7 @@ impl ServerKey {
     ///
     /// Mode POPRF needs `info`: use [`ServerKey::evaluate_poprf`]; here it is
     /// [`Error::ModeMismatch`].
-    pub fn evaluate(&self, mode: Mode, input: &[u8]) -> Result<Output, Error> {
+    pub fn evaluate(&self, mode: Mode, input: &[u8]) -> Result<Output<S>, Error> {
         if mode == Mode::Poprf {
             return Err(Error::ModeMismatch {
                 expected: Mode::Voprf,
@@ -316,23 +331,23 @@ impl ServerKey {
             });
         }
         check_input(input)?;
-        let point = hash_to_group(mode, input)? * self.sk;
-        Ok(Output::new(finalize_hash(
+        let point = hash_to_group::<S>(mode, input)? * self.sk;
+        Ok(Output::new(finalize_hash::<S>(
             input,
             None,
-            &encode_element(&point),
+            &S::encode_element(&point),
         )))
     }
 
     /// RFC 9497 POPRF `Evaluate(skS, input, info)`.
-    pub fn evaluate_poprf(&self, input: &[u8], info: &[u8]) -> Result<Output, Error> {
+    pub fn evaluate_poprf(&self, input: &[u8], info: &[u8]) -> Result<Output<S>, Error> {
         check_input(input)?;
         let tweak = self.tweak(info)?;
-        let point = hash_to_group(Mode::Poprf, input)? * tweak.t_inv;
-        Ok(Output::new(finalize_hash(
+        let point = hash_to_group::<S>(Mode::Poprf, input)? * tweak.t_inv;
+        Ok(Output::new(finalize_hash::<S>(
             input,
             Some(info),
-            &encode_element(&point),
+            &S::encode_element(&point),
         )))
     }
 }

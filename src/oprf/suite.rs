@@ -1,32 +1,42 @@
-//! The P256-SHA256 ciphersuite: context string, `HashToGroup`, `HashToScalar`,
-//! `DeriveKeyPair` and the `Finalize` hash.
+//! The ciphersuite's RFC 9497 functions: context string, `HashToGroup`, `HashToScalar`,
+//! `DeriveKeyPair` and the `Finalize` hash, for any [`Suite`].
 //!
 //! [RFC 9497 §3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.1) (context string),
+//! [§4.1](https://www.rfc-editor.org/rfc/rfc9497#section-4.1) (ristretto255-SHA512),
 //! [§4.3](https://www.rfc-editor.org/rfc/rfc9497#section-4.3) (P256-SHA256),
 //! [§3.2.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.2.1) (DeriveKeyPair).
 
-use p256::NistP256;
-use p256::elliptic_curve::consts::U48;
-use p256::hash2curve::{ExpandMsgXmd, GroupDigest, hash_to_scalar as h2s};
-use sha2::{Digest, Sha256};
+use p256::elliptic_curve::Field;
 
-use super::{Error, MAX_INFO_LEN, MAX_INPUT_LEN, Mode, OUTPUT_LEN};
-use crate::group::{ProjectivePoint, Scalar, is_identity};
+use super::{Error, MAX_INFO_LEN, MAX_INPUT_LEN, Mode};
+use crate::suite::{ByteArray, Suite, is_identity};
 
-/// The suite identifier, RFC 9497 §4.3.
-pub const SUITE_ID: &[u8; 11] = b"P256-SHA256";
-
-/// Length of a context string: `"OPRFV1-" ‖ mode ‖ "-" ‖ "P256-SHA256"`.
-pub(crate) const CONTEXT_LEN: usize = 20;
+/// The longest context string of any suite (`"OPRFV1-" ‖ mode ‖ "-" ‖ identifier`).
+const MAX_CONTEXT_LEN: usize = 32;
 
 /// `contextString = "OPRFV1-" ‖ I2OSP(mode, 1) ‖ "-" ‖ identifier`
 /// ([RFC 9497 §3.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.1)).
-pub fn context_string(mode: Mode) -> [u8; CONTEXT_LEN] {
-    let mut out = *b"OPRFV1-\x00-P256-SHA256";
-    if let Some(b) = out.get_mut(7) {
-        *b = mode as u8;
+pub(crate) struct Context {
+    buf: [u8; MAX_CONTEXT_LEN],
+    len: usize,
+}
+
+impl Context {
+    pub(crate) fn new<S: Suite>(mode: Mode) -> Self {
+        let mut buf = [0u8; MAX_CONTEXT_LEN];
+        let len = S::CONTEXT.len().min(MAX_CONTEXT_LEN);
+        if let (Some(dst), Some(src)) = (buf.get_mut(..len), S::CONTEXT.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        if let Some(b) = buf.get_mut(7) {
+            *b = mode as u8;
+        }
+        Self { buf, len }
     }
-    out
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// `I2OSP(len, 2)` for a length already checked to fit.
@@ -50,22 +60,24 @@ pub(crate) fn check_info(info: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// `HashToGroup(input)`: RFC 9380 `P256_XMD:SHA-256_SSWU_RO_` with
-/// `DST = "HashToGroup-" ‖ contextString`
-/// ([RFC 9497 §4.3](https://www.rfc-editor.org/rfc/rfc9497#section-4.3)).
+/// `HashToGroup(input)` with `DST = "HashToGroup-" ‖ contextString`: RFC 9380
+/// `P256_XMD:SHA-256_SSWU_RO_` for P256-SHA256
+/// ([RFC 9497 §4.3](https://www.rfc-editor.org/rfc/rfc9497#section-4.3)),
+/// `hash_to_ristretto255` with `expand_message_xmd` over SHA-512 for ristretto255-SHA512
+/// ([§4.1](https://www.rfc-editor.org/rfc/rfc9497#section-4.1)).
 ///
 /// Fails with [`Error::InvalidInput`] if the result is the identity (RFC 9497 §3.3.1).
-pub fn hash_to_group(mode: Mode, input: &[u8]) -> Result<ProjectivePoint, Error> {
+pub fn hash_to_group<S: Suite>(mode: Mode, input: &[u8]) -> Result<S::Point, Error> {
     check_input(input)?;
-    let ctx = context_string(mode);
-    hash_to_curve(input, &[b"HashToGroup-", &ctx])
+    let ctx = Context::new::<S>(mode);
+    hash_to_curve::<S>(input, &[b"HashToGroup-", ctx.as_bytes()])
 }
 
-/// RFC 9380 `hash_to_curve` for `P256_XMD:SHA-256_SSWU_RO_` with a caller-chosen DST,
-/// the code path under [`hash_to_group`]; rejects the identity.
-fn hash_to_curve(input: &[u8], dst: &[&[u8]]) -> Result<ProjectivePoint, Error> {
-    let point = NistP256::hash_from_bytes(&[input], dst).map_err(|_| Error::InvalidInput)?;
-    if is_identity(&point) {
+/// RFC 9380 hashing to the group with a caller-chosen DST, the code path under
+/// [`hash_to_group`]; rejects the identity.
+fn hash_to_curve<S: Suite>(input: &[u8], dst: &[&[u8]]) -> Result<S::Point, Error> {
+    let point = S::hash_to_group(&[input], dst).ok_or(Error::InvalidInput)?;
+    if is_identity::<S>(&point) {
         return Err(Error::InvalidInput);
     }
     Ok(point)
@@ -75,28 +87,22 @@ fn hash_to_curve(input: &[u8], dst: &[&[u8]]) -> Result<ProjectivePoint, Error> 
 /// with an arbitrary DST, to check [`hash_to_group`]'s code path against RFC 9380
 /// Appendix J. Not domain-separated for any protocol; do not use it for anything else.
 #[cfg(feature = "danger")]
-pub fn hash_to_curve_with_dst(msg: &[u8], dst: &[u8]) -> Result<ProjectivePoint, Error> {
-    hash_to_curve(msg, &[dst])
+pub fn hash_to_curve_with_dst(msg: &[u8], dst: &[u8]) -> Result<p256::ProjectivePoint, Error> {
+    hash_to_curve::<crate::suite::P256>(msg, &[dst])
 }
 
 /// `HashToScalar(msg)` over the concatenation of `msg`, with
-/// `DST = "HashToScalar-" ‖ contextString` (RFC 9380 `hash_to_field`, L = 48).
-pub(crate) fn hash_to_scalar(mode: Mode, msg: &[&[u8]]) -> Scalar {
-    let ctx = context_string(mode);
-    hash_to_scalar_dst(msg, &[b"HashToScalar-", &ctx])
-}
-
-fn hash_to_scalar_dst(msg: &[&[u8]], dst: &[&[u8]]) -> Scalar {
-    // expand_message_xmd fails only for an empty DST or an output length over 255 blocks,
-    // neither of which can happen with these fixed, non-empty DSTs and L = 48.
-    h2s::<NistP256, ExpandMsgXmd<Sha256>, U48>(msg, dst).unwrap_or(Scalar::ZERO)
+/// `DST = "HashToScalar-" ‖ contextString`.
+pub(crate) fn hash_to_scalar<S: Suite>(mode: Mode, msg: &[&[u8]]) -> S::Scalar {
+    let ctx = Context::new::<S>(mode);
+    S::hash_to_scalar(msg, &[b"HashToScalar-", ctx.as_bytes()])
 }
 
 /// `G.HashToScalar(framedInfo)` with `framedInfo = "Info" ‖ I2OSP(len(info), 2) ‖ info`
 /// ([RFC 9497 §3.3.3](https://www.rfc-editor.org/rfc/rfc9497#section-3.3.3)).
-pub(crate) fn info_scalar(info: &[u8]) -> Result<Scalar, Error> {
+pub(crate) fn info_scalar<S: Suite>(info: &[u8]) -> Result<S::Scalar, Error> {
     check_info(info)?;
-    Ok(hash_to_scalar(
+    Ok(hash_to_scalar::<S>(
         Mode::Poprf,
         &[b"Info", &len2(info.len()), info],
     ))
@@ -104,16 +110,20 @@ pub(crate) fn info_scalar(info: &[u8]) -> Result<Scalar, Error> {
 
 /// RFC 9497 `DeriveKeyPair(seed, info)`, returning the secret scalar
 /// ([§3.2.1](https://www.rfc-editor.org/rfc/rfc9497#section-3.2.1)).
-pub(crate) fn derive_secret(mode: Mode, seed: &[u8], info: &[u8]) -> Result<Scalar, Error> {
+pub(crate) fn derive_secret<S: Suite>(
+    mode: Mode,
+    seed: &[u8],
+    info: &[u8],
+) -> Result<S::Scalar, Error> {
     check_info(info)?;
-    let ctx = context_string(mode);
+    let ctx = Context::new::<S>(mode);
     let info_len = len2(info.len());
     for counter in 0..=u8::MAX {
-        let sk = hash_to_scalar_dst(
+        let sk = S::hash_to_scalar(
             &[seed, &info_len, info, &[counter]],
-            &[b"DeriveKeyPair", &ctx],
+            &[b"DeriveKeyPair", ctx.as_bytes()],
         );
-        if !bool::from(p256::elliptic_curve::Field::is_zero(&sk)) {
+        if !bool::from(sk.is_zero()) {
             return Ok(sk);
         }
     }
@@ -121,31 +131,31 @@ pub(crate) fn derive_secret(mode: Mode, seed: &[u8], info: &[u8]) -> Result<Scal
 }
 
 /// The `Finalize` hash of RFC 9497 §3.3.1/§3.3.3: `Hash(I2OSP(len(input), 2) ‖ input
-/// [‖ I2OSP(len(info), 2) ‖ info] ‖ I2OSP(33, 2) ‖ unblindedElement ‖ "Finalize")`.
+/// [‖ I2OSP(len(info), 2) ‖ info] ‖ I2OSP(Ne, 2) ‖ unblindedElement ‖ "Finalize")`.
 /// Lengths are checked by the callers.
-pub(crate) fn finalize_hash(
+pub(crate) fn finalize_hash<S: Suite>(
     input: &[u8],
     info: Option<&[u8]>,
-    unblinded: &[u8; crate::group::ELEMENT_LEN],
-) -> [u8; OUTPUT_LEN] {
-    let mut h = Sha256::new();
-    h.update(len2(input.len()));
-    h.update(input);
-    if let Some(info) = info {
-        h.update(len2(info.len()));
-        h.update(info);
+    unblinded: &S::ElementBytes,
+) -> S::OutputBytes {
+    let input_len = len2(input.len());
+    let element_len = len2(S::ElementBytes::LEN);
+    match info {
+        Some(info) => S::hash_concat(&[
+            &input_len,
+            input,
+            &len2(info.len()),
+            info,
+            &element_len,
+            unblinded.as_ref(),
+            b"Finalize",
+        ]),
+        None => S::hash_concat(&[
+            &input_len,
+            input,
+            &element_len,
+            unblinded.as_ref(),
+            b"Finalize",
+        ]),
     }
-    h.update(len2(unblinded.len()));
-    h.update(unblinded);
-    h.update(b"Finalize");
-    h.finalize().into()
-}
-
-/// `Hash` (SHA-256) over the concatenation of `parts`.
-pub(crate) fn hash(parts: &[&[u8]]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.finalize().into()
 }

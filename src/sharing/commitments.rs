@@ -3,9 +3,7 @@
 
 use alloc::vec::Vec;
 
-use p256::elliptic_curve::group::GroupEncoding;
-use p256::elliptic_curve::ops::LinearCombination;
-use p256::elliptic_curve::point::BatchNormalize;
+use p256::elliptic_curve::Field;
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -13,37 +11,49 @@ use zeroize::Zeroize;
 use super::verify::{
     check_commitments, check_share_list, finish_combine, interpolate_at, verify_unchecked,
 };
-use super::{Error, HolderId, HolderSet, Secret, Share, Threshold};
-use crate::group::{self, AffinePoint, ELEMENT_LEN, EncodingError, ProjectivePoint, Scalar};
+use super::{Error, HolderId, HolderSet, Threshold};
+use crate::generic::{Secret, Share};
+use crate::group::{self, EncodingError};
+use crate::suite::{Suite, random_nonzero_scalar};
 
 /// The Feldman commitments `C_j = a_j·G` to the coefficients of the secret polynomial
 /// `f(x) = a_0 + a_1·x + … + a_{t-1}·x^{t-1}`, with `a_0 = s`.
 ///
 /// Always exactly `t` points (`2 ≤ t ≤ 255`), none the identity. Public.
 ///
-/// Encoding: `t (1 byte) ‖ t × 33-byte SEC1 compressed points`.
-#[derive(Clone)]
-pub struct Commitments {
+/// Encoding: `t (1 byte) ‖ t × element (33 bytes SEC1 compressed for P-256, 32 for
+/// ristretto255)`.
+pub struct Commitments<S: Suite> {
     threshold: Threshold,
-    points: Vec<ProjectivePoint>,
+    points: Vec<S::Point>,
     /// The encoding `t ‖ C_0 ‖ … ‖ C_{t-1}`, kept beside the points: the bytes decoded
     /// from, or the points normalized together once. Encoding (and the header digest over
     /// it) then costs no field inversion per point.
     encoded: Vec<u8>,
 }
 
+impl<S: Suite> Clone for Commitments<S> {
+    fn clone(&self) -> Self {
+        Self {
+            threshold: self.threshold,
+            points: self.points.clone(),
+            encoded: self.encoded.clone(),
+        }
+    }
+}
+
 /// Equal points (the threshold is their number); the encodings follow from them.
-impl PartialEq for Commitments {
+impl<S: Suite> PartialEq for Commitments<S> {
     fn eq(&self, other: &Self) -> bool {
         self.points == other.points
     }
 }
 
-impl Eq for Commitments {}
+impl<S: Suite> Eq for Commitments<S> {}
 
-/// Public data: shows the threshold and each point in its 33-byte wire encoding (hex), not
-/// p256's internal projective coordinates.
-impl core::fmt::Debug for Commitments {
+/// Public data: shows the threshold and each point in its wire encoding (hex), not the
+/// backend's internal coordinates.
+impl<S: Suite> core::fmt::Debug for Commitments<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         struct Point<'a>(&'a [u8]);
         impl core::fmt::Debug for Point<'_> {
@@ -61,19 +71,18 @@ impl core::fmt::Debug for Commitments {
     }
 }
 
-impl Commitments {
+impl<S: Suite> Commitments<S> {
     /// Builds commitments from points `C_0..C_{t-1}`.
     ///
     /// Errors: [`Error::CommitmentCount`] unless `2 ≤ points.len() ≤ 255`,
     /// [`Error::IdentityCommitment`] if any point is the identity.
-    pub fn from_points(points: &[ProjectivePoint]) -> Result<Self, Error> {
-        let threshold = check_commitments(points)?;
-        // One batched normalization (a single field inversion) for all the encodings.
-        let affine: Vec<AffinePoint> = ProjectivePoint::batch_normalize(points);
-        let mut encoded = Vec::with_capacity(1 + ELEMENT_LEN * points.len());
+    pub fn from_points(points: &[S::Point]) -> Result<Self, Error> {
+        let threshold = check_commitments::<S>(points)?;
+        // Encoded together (for P-256 one batched normalization, a single field inversion).
+        let mut encoded = Vec::with_capacity(1 + S::ELEMENT_LEN * points.len());
         encoded.push(threshold.get());
-        for point in &affine {
-            encoded.extend_from_slice(&point.to_bytes());
+        for bytes in S::encode_elements(points) {
+            encoded.extend_from_slice(bytes.as_ref());
         }
         Ok(Self {
             threshold,
@@ -82,12 +91,12 @@ impl Commitments {
         })
     }
 
-    /// The 33-byte encodings of `C_0..C_{t-1}`.
+    /// The encodings of `C_0..C_{t-1}`.
     fn encoded_points(&self) -> core::slice::ChunksExact<'_, u8> {
         self.encoded
             .get(1..)
             .unwrap_or_default()
-            .chunks_exact(ELEMENT_LEN)
+            .chunks_exact(S::ELEMENT_LEN)
     }
 
     /// The threshold `t`: the number of commitments, and of shares needed to combine.
@@ -96,17 +105,18 @@ impl Commitments {
     }
 
     /// `C_0 = s·G`, the public image of the secret.
-    pub fn public_secret(&self) -> &ProjectivePoint {
-        // `points` always holds at least 2 elements; the fallback is never taken.
-        self.points.first().unwrap_or(&ProjectivePoint::GENERATOR)
+    pub fn public_secret(&self) -> &S::Point {
+        // `points` always holds at least 2 elements; `check_commitments` made sure.
+        #[allow(clippy::indexing_slicing)]
+        &self.points[0]
     }
 
     /// The commitments `C_0..C_{t-1}`.
-    pub fn as_slice(&self) -> &[ProjectivePoint] {
+    pub fn as_slice(&self) -> &[S::Point] {
         &self.points
     }
 
-    /// Length of the encoding: `1 + 33·t`.
+    /// Length of the encoding: `1 + Ne·t` (`Ne` = 33 for P-256, 32 for ristretto255).
     pub fn encoded_len(&self) -> usize {
         self.encoded.len()
     }
@@ -129,17 +139,17 @@ impl Commitments {
     /// Decodes commitments strictly.
     ///
     /// Errors: [`Error::CommitmentsLength`] if the input is empty or its length is not
-    /// `1 + 33·t`; [`Error::CommitmentCount`] if `t < 2`; [`Error::InvalidCommitment`] /
+    /// `1 + Ne·t`; [`Error::CommitmentCount`] if `t < 2`; [`Error::InvalidCommitment`] /
     /// [`Error::IdentityCommitment`] with the index of the first bad point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let (&count, rest) = bytes.split_first().ok_or(Error::CommitmentsLength {
-            expected: 1 + 2 * ELEMENT_LEN,
+            expected: 1 + 2 * S::ELEMENT_LEN,
             found: 0,
         })?;
         let threshold = Threshold::new(count).map_err(|_| Error::CommitmentCount {
             count: usize::from(count),
         })?;
-        let expected = 1 + ELEMENT_LEN * threshold.count();
+        let expected = 1 + S::ELEMENT_LEN * threshold.count();
         if bytes.len() != expected {
             return Err(Error::CommitmentsLength {
                 expected,
@@ -147,10 +157,10 @@ impl Commitments {
             });
         }
         let points = rest
-            .chunks_exact(ELEMENT_LEN)
+            .chunks_exact(S::ELEMENT_LEN)
             .enumerate()
             .map(|(index, chunk)| {
-                group::decode_element(chunk).map_err(|error| match error {
+                S::decode_element(chunk).map_err(|error| match error {
                     EncodingError::IdentityElement => Error::IdentityCommitment { index },
                     _ => Error::InvalidCommitment { index },
                 })
@@ -171,7 +181,7 @@ impl Commitments {
     /// computed in variable time by Horner's rule with the 8-bit id.
     ///
     /// Error: [`Error::InvalidShares`] naming the share's holder.
-    pub fn verify(&self, share: &Share) -> Result<(), Error> {
+    pub fn verify(&self, share: &Share<S>) -> Result<(), Error> {
         verify_unchecked(&self.points, share)
     }
 
@@ -190,7 +200,7 @@ impl Commitments {
     /// every failing share.
     pub fn batch_verify<R: CryptoRng + ?Sized>(
         &self,
-        shares: &[Share],
+        shares: &[Share<S>],
         rng: &mut R,
     ) -> Result<(), Error> {
         if shares.is_empty() {
@@ -218,29 +228,33 @@ impl Commitments {
     }
 
     /// The batch equation for non-empty `shares`.
-    fn batch_equation_holds<R: CryptoRng + ?Sized>(&self, shares: &[Share], rng: &mut R) -> bool {
+    fn batch_equation_holds<R: CryptoRng + ?Sized>(
+        &self,
+        shares: &[Share<S>],
+        rng: &mut R,
+    ) -> bool {
         // Secret side: Σ r_i·y_i, built and multiplied by G in constant time, then wiped.
         // Public side: a_j = Σ r_i·x_i^j, used as scalars of a variable-time MSM over C_j.
         // The a_j depend on the public ids and on the weights r_i only. The weights carry no
         // information about the share values, and are drawn after the shares are fixed, so
         // timing that leaks about them cannot help a forger (who had to commit to the shares
         // before they existed) and reveals nothing secret.
-        let mut terms: Vec<(ProjectivePoint, Scalar)> =
-            self.points.iter().map(|c| (*c, Scalar::ZERO)).collect();
-        let mut weighted_values = Scalar::ZERO;
+        let mut terms: Vec<(S::Point, S::Scalar)> =
+            self.points.iter().map(|c| (*c, S::Scalar::ZERO)).collect();
+        let mut weighted_values = S::Scalar::ZERO;
         for share in shares {
-            let r = group::random_nonzero_scalar(rng);
+            let r = random_nonzero_scalar::<S, R>(rng);
             weighted_values += r * share.as_scalar();
-            let x = share.id().to_scalar();
+            let x = share.id().scalar::<S>();
             let mut power = r;
             for (_, a_j) in terms.iter_mut() {
                 *a_j += power;
                 power *= x;
             }
         }
-        let lhs = group::mul_base(&weighted_values);
+        let lhs = S::mul_base(&weighted_values);
         weighted_values.zeroize();
-        let rhs = ProjectivePoint::lincomb_vartime(terms.as_slice());
+        let rhs = S::multiscalar_vartime(terms.as_slice());
         lhs.ct_eq(&rhs).into()
     }
 }
@@ -255,11 +269,11 @@ impl Commitments {
 /// once every share is verified, any `t` of them give the same secret); finally checks
 /// `s·G == C_0` in constant time ([`Error::CombineMismatch`], unreachable after
 /// verification but checked) and `s ≠ 0`.
-pub fn combine<R: CryptoRng + ?Sized>(
-    commitments: &Commitments,
-    shares: &[Share],
+pub fn combine<S: Suite, R: CryptoRng + ?Sized>(
+    commitments: &Commitments<S>,
+    shares: &[Share<S>],
     rng: &mut R,
-) -> Result<Secret, Error> {
+) -> Result<Secret<S>, Error> {
     check_share_list(shares, commitments.threshold)?;
     commitments.batch_verify(shares, rng)?;
     finish_combine(&commitments.points, commitments.threshold, shares)
@@ -275,12 +289,12 @@ pub fn combine<R: CryptoRng + ?Sized>(
 ///
 /// The given shares are batch-verified first ([`Error::InvalidShares`] names culprits),
 /// so a wrong share can never produce a wrong result.
-pub fn share_for<R: CryptoRng + ?Sized>(
-    commitments: &Commitments,
-    shares: &[Share],
+pub fn share_for<S: Suite, R: CryptoRng + ?Sized>(
+    commitments: &Commitments<S>,
+    shares: &[Share<S>],
     id: HolderId,
     rng: &mut R,
-) -> Result<Share, Error> {
+) -> Result<Share<S>, Error> {
     check_share_list(shares, commitments.threshold)?;
     commitments.batch_verify(shares, rng)?;
     let used = shares
@@ -289,7 +303,7 @@ pub fn share_for<R: CryptoRng + ?Sized>(
             needed: commitments.threshold.get(),
             got: shares.len(),
         })?;
-    let mut value = interpolate_at(used, id.to_scalar())?;
+    let mut value = interpolate_at(used, id.scalar::<S>())?;
     let share = Share::new(id, value);
     value.zeroize();
     let share = share?;

@@ -5,8 +5,9 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::{Commitments, Error, HolderId, HolderSet, Secret, Share, Threshold};
-use crate::group::{self, Scalar};
+use super::{Error, HolderId, HolderSet, Threshold};
+use crate::generic::{Commitments, Secret, Share};
+use crate::suite::{Suite, random_nonzero_scalar};
 
 /// Splits `secret` into one share per holder, any `threshold` of which rebuild it, plus the
 /// Feldman commitments that let each holder check its share.
@@ -29,12 +30,12 @@ use crate::group::{self, Scalar};
 /// All coefficients are drawn non-zero so no commitment is the identity, and in the
 /// (probability ≈ 2⁻²⁵⁶) event that some share value is zero the polynomial is redrawn,
 /// so every share is encodable.
-pub fn deal<R: CryptoRng + ?Sized>(
-    secret: &Secret,
+pub fn deal<S: Suite, R: CryptoRng + ?Sized>(
+    secret: &Secret<S>,
     threshold: Threshold,
     holders: &[HolderId],
     rng: &mut R,
-) -> Result<(Vec<Share>, Commitments), Error> {
+) -> Result<(Vec<Share<S>>, Commitments<S>), Error> {
     if holders.len() > usize::from(u8::MAX) {
         return Err(Error::TooManyHolders {
             holders: holders.len(),
@@ -53,19 +54,19 @@ pub fn deal<R: CryptoRng + ?Sized>(
         }
     }
 
-    let mut coefficients: Zeroizing<Vec<Scalar>> =
+    let mut coefficients: Zeroizing<Vec<S::Scalar>> =
         Zeroizing::new(Vec::with_capacity(threshold.count()));
     // Sized once: a growing Vec would free copies of the shares it moved.
-    let mut shares: Vec<Share> = Vec::with_capacity(holders.len());
+    let mut shares: Vec<Share<S>> = Vec::with_capacity(holders.len());
     loop {
         coefficients.clear();
         coefficients.push(*secret.as_scalar());
         for _ in 1..threshold.count() {
-            coefficients.push(group::random_nonzero_scalar(rng));
+            coefficients.push(random_nonzero_scalar::<S, R>(rng));
         }
         shares.clear();
         for &id in holders {
-            match Share::new(id, evaluate(&coefficients, id)) {
+            match Share::new(id, evaluate::<S>(&coefficients, id)) {
                 Ok(share) => shares.push(share),
                 Err(_) => break,
             }
@@ -74,15 +75,16 @@ pub fn deal<R: CryptoRng + ?Sized>(
             break;
         }
     }
-    let points: Vec<_> = coefficients.iter().map(group::mul_base).collect();
+    let points: Vec<_> = coefficients.iter().map(S::mul_base).collect();
     let commitments = Commitments::from_points(&points)?;
     Ok((shares, commitments))
 }
 
 /// `f(id)` by Horner's rule, in constant time (field arithmetic only).
-fn evaluate(coefficients: &[Scalar], id: HolderId) -> Scalar {
-    let x = id.to_scalar();
-    let mut acc = Scalar::ZERO;
+fn evaluate<S: Suite>(coefficients: &[S::Scalar], id: HolderId) -> S::Scalar {
+    use p256::elliptic_curve::Field;
+    let x = id.scalar::<S>();
+    let mut acc = S::Scalar::ZERO;
     for a in coefficients.iter().rev() {
         acc = acc * x + a;
     }

@@ -31,7 +31,12 @@ impl HolderId {
 
     /// The id as a P-256 scalar (the share's x-coordinate).
     pub fn to_scalar(self) -> p256::Scalar {
-        p256::Scalar::from(u64::from(self.get()))
+        self.scalar::<crate::suite::P256>()
+    }
+
+    /// The id as a scalar of suite `S` (the share's x-coordinate).
+    pub(crate) fn scalar<S: crate::suite::Suite>(self) -> S::Scalar {
+        S::Scalar::from(u64::from(self.get()))
     }
 }
 

@@ -1,4 +1,5 @@
-//! Feldman-verified Shamir secret sharing over the P-256 scalar field.
+//! Feldman-verified Shamir secret sharing over the scalar field of the suite's group
+//! (P-256 here; the same code over ristretto255 in `quorumkey::ristretto255::sharing`).
 //!
 //! # The scheme
 //!
@@ -59,23 +60,58 @@
 //! commitments) remain available.
 
 mod ids;
-mod secret;
+pub(crate) mod secret;
 mod set;
-mod verify;
+pub(crate) mod verify;
 
 #[cfg(feature = "alloc")]
-mod commitments;
+pub(crate) mod commitments;
 #[cfg(feature = "alloc")]
 mod deal;
 
 #[cfg(feature = "alloc")]
-pub use commitments::{Commitments, combine, share_for};
+pub use commitments::{combine, share_for};
 #[cfg(feature = "alloc")]
 pub use deal::deal;
 pub use ids::{HolderId, Threshold};
-pub use secret::{SHARE_LEN, Secret, Share};
+pub use secret::SHARE_LEN;
 pub use set::HolderSet;
-pub use verify::{combine_individually, verify_share};
+
+/// The suite-dependent names of this module, for one suite.
+macro_rules! suite_sharing {
+    ($suite:ty, $name:literal) => {
+        #[doc = concat!("The shared secret `s` (", $name, ").")]
+        pub type Secret = $crate::generic::Secret<$suite>;
+        #[doc = concat!("One holder's share (", $name, ").")]
+        pub type Share = $crate::generic::Share<$suite>;
+        #[cfg(feature = "alloc")]
+        #[doc = concat!("The Feldman commitments of one dealing (", $name, ").")]
+        pub type Commitments = $crate::generic::Commitments<$suite>;
+
+        /// Verifies one share against Feldman commitments `C_0..C_{t-1}` given as a slice
+        /// (no allocator needed); see [`verify_share`]($crate::generic::verify_share).
+        pub fn verify_share(
+            commitments: &[<$suite as $crate::suite::Suite>::Point],
+            share: &Share,
+        ) -> Result<(), $crate::sharing::Error> {
+            $crate::generic::verify_share::<$suite>(commitments, share)
+        }
+
+        /// Rebuilds the secret from shares, verifying each share individually against
+        /// commitments given as a slice (no allocator or RNG needed); see
+        /// [`combine_individually`]($crate::generic::combine_individually).
+        pub fn combine_individually(
+            commitments: &[<$suite as $crate::suite::Suite>::Point],
+            shares: &[Share],
+        ) -> Result<Secret, $crate::sharing::Error> {
+            $crate::generic::combine_individually::<$suite>(commitments, shares)
+        }
+    };
+}
+#[cfg(feature = "ristretto255")]
+pub(crate) use suite_sharing;
+
+suite_sharing!(crate::suite::P256, "P-256");
 
 use crate::group::EncodingError;
 
@@ -133,7 +169,7 @@ pub enum Error {
     ShareValue(EncodingError),
     /// Encoded commitments do not have the length their count byte requires.
     CommitmentsLength {
-        /// Required length (`1 + 33·t`, or the minimum `67` for empty input).
+        /// Required length (`1 + Ne·t`, or the minimum `1 + 2·Ne` for empty input).
         expected: usize,
         /// Length given.
         found: usize,
@@ -143,7 +179,7 @@ pub enum Error {
         /// The count given.
         count: usize,
     },
-    /// A commitment is not a valid compressed P-256 point.
+    /// A commitment is not a valid element encoding.
     InvalidCommitment {
         /// Its position (0 for `C_0`).
         index: usize,
@@ -190,7 +226,7 @@ impl core::fmt::Display for Error {
                 write!(f, "{count} commitments, expected between 2 and 255")
             }
             Self::InvalidCommitment { index } => {
-                write!(f, "commitment {index} is not a valid P-256 point")
+                write!(f, "commitment {index} is not a valid group element")
             }
             Self::IdentityCommitment { index } => write!(f, "commitment {index} is the identity"),
         }

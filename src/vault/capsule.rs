@@ -11,14 +11,14 @@ use super::share::check_binding;
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::codec::{self, DecodeError, ObjectType, Reader};
-use crate::gate::{
-    self, GATE_INPUT_LEN, GateMode, PasswordParams, PendingGate, Purpose, ServerPin, ServerRequest,
-};
-use crate::group::{SCALAR_LEN, encode_scalar};
+use crate::gate::{self, GATE_INPUT_LEN, GateMode, PasswordParams, Purpose};
+use crate::generic::{Output, PendingGate, PublicKey, ServerPin, ServerRequest, Share};
+use crate::group::SCALAR_LEN;
 use crate::kdf;
-use crate::oprf::{Output, PublicKey};
+use crate::suite::Suite;
+
 use crate::policy::KeyId;
-use crate::sharing::{HolderId, Share};
+use crate::sharing::HolderId;
 
 /// A key-server holder's share sealed under a gate. Public: without the live key server
 /// (and the password, if the gate takes one) it is ciphertext.
@@ -28,12 +28,12 @@ use crate::sharing::{HolderId, Share};
 /// (version and `pkS`) travels in the capsule, so a key rotation re-seals capsules without
 /// touching the header. See `spec/wire-format.md` §"Capsule".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capsule {
+pub struct Capsule<S: Suite> {
     vault_id: VaultId,
     epoch: u32,
     holder: HolderId,
     key_id: KeyId,
-    pin: ServerPin,
+    pin: ServerPin<S>,
     mode: GateMode,
     password: Option<PasswordParams>,
     gate_input: [u8; GATE_INPUT_LEN],
@@ -41,31 +41,39 @@ pub struct Capsule {
     ciphertext: [u8; SCALAR_LEN + TAG_LEN],
 }
 
-fn capsule_key(output: &Output, header: &VaultHeader, holder: HolderId) -> Zeroizing<[u8; 32]> {
+fn capsule_key<S: Suite>(
+    output: &Output<S>,
+    header: &VaultHeader<S>,
+    holder: HolderId,
+) -> Zeroizing<[u8; 32]> {
     kdf::derive(
         kdf::CONTEXT_CAPSULE,
-        &[output.as_secret_bytes(), header.digest(), &[holder.get()]],
+        &[
+            output.as_secret_bytes().as_ref(),
+            header.digest(),
+            &[holder.get()],
+        ],
     )
 }
 
 /// What a capsule needs before its gate is evaluated: everything but the ciphertext.
 #[derive(Clone, Debug)]
-pub(crate) struct CapsuleGate {
+pub(crate) struct CapsuleGate<S: Suite> {
     pub(crate) holder: HolderId,
     pub(crate) key_id: KeyId,
-    pub(crate) pin: ServerPin,
+    pub(crate) pin: ServerPin<S>,
     pub(crate) mode: GateMode,
     pub(crate) password: Option<PasswordParams>,
     pub(crate) gate_input: [u8; GATE_INPUT_LEN],
 }
 
-impl CapsuleGate {
+impl<S: Suite> CapsuleGate<S> {
     /// A fresh gate (new random gate input) for key-server holder `holder` of `key_id`,
     /// behind a password stretched with `password` parameters if given.
     pub(crate) fn new<R: CryptoRng + ?Sized>(
         holder: HolderId,
         key_id: &KeyId,
-        pin: &ServerPin,
+        pin: &ServerPin<S>,
         mode: &GateMode,
         password: Option<PasswordParams>,
         rng: &mut R,
@@ -96,7 +104,7 @@ impl CapsuleGate {
         &self,
         password: Option<&[u8]>,
         rng: &mut R,
-    ) -> Result<(PendingGate, ServerRequest), Error> {
+    ) -> Result<(PendingGate<S>, ServerRequest<S>), Error> {
         let input = self.oprf_input(password)?;
         let (pending, request) = PendingGate::start(
             self.purpose(),
@@ -128,13 +136,13 @@ impl CapsuleGate {
     }
 }
 
-impl Capsule {
+impl<S: Suite> Capsule<S> {
     /// Seals `share` for `gate`, whose OPRF output is `output`.
     pub(crate) fn seal<R: CryptoRng + ?Sized>(
-        header: &VaultHeader,
-        gate: CapsuleGate,
-        output: &Output,
-        share: &Share,
+        header: &VaultHeader<S>,
+        gate: CapsuleGate<S>,
+        output: &Output<S>,
+        share: &Share<S>,
         rng: &mut R,
     ) -> Result<Self, Error> {
         if share.id() != gate.holder {
@@ -157,7 +165,7 @@ impl Capsule {
         let ad = capsule.header_bytes();
         let key = capsule_key(output, header, capsule.holder);
         let (body, tag_slot) = capsule.ciphertext.split_at_mut(SCALAR_LEN);
-        body.copy_from_slice(&encode_scalar(share.as_scalar()));
+        body.copy_from_slice(&S::encode_scalar(share.as_scalar()));
         let tag = aead::seal(&key, &capsule.nonce, &ad, body).ok_or(Error::CapsuleOpen {
             holder: capsule.holder,
         })?;
@@ -171,10 +179,10 @@ impl Capsule {
     /// [`Error::CapsuleOpen`].
     pub(crate) fn open(
         &self,
-        header: &VaultHeader,
-        output: &Output,
+        header: &VaultHeader<S>,
+        output: &Output<S>,
         guesses_remaining: Option<u8>,
-    ) -> Result<Share, Error> {
+    ) -> Result<Share<S>, Error> {
         let opaque = match self.password {
             Some(_) => Error::WrongPassword {
                 holder: self.holder,
@@ -192,13 +200,13 @@ impl Capsule {
         if !aead::open(&key, &self.nonce, &self.header_bytes(), &mut *body, &tag) {
             return Err(opaque);
         }
-        let value = crate::group::decode_nonzero_scalar(&*body).map_err(|_| opaque)?;
+        let value = crate::suite::decode_nonzero_scalar::<S>(&*body).map_err(|_| opaque)?;
         Share::new(self.holder, value).map_err(|_| opaque)
     }
 
     /// Checks that this capsule belongs to `header` and to one of its key-server holders
     /// with the same key id.
-    pub(crate) fn check_binding(&self, header: &VaultHeader) -> Result<(), Error> {
+    pub(crate) fn check_binding(&self, header: &VaultHeader<S>) -> Result<(), Error> {
         check_binding(header, self.holder, self.vault_id, self.epoch)?;
         match header
             .policy()
@@ -214,7 +222,7 @@ impl Capsule {
     }
 
     /// The gate description of this capsule.
-    pub(crate) fn gate(&self) -> CapsuleGate {
+    pub(crate) fn gate(&self) -> CapsuleGate<S> {
         CapsuleGate {
             holder: self.holder,
             key_id: self.key_id.clone(),
@@ -260,7 +268,7 @@ impl Capsule {
     }
 
     /// The pinned server key.
-    pub fn pin(&self) -> &ServerPin {
+    pub fn pin(&self) -> &ServerPin<S> {
         &self.pin
     }
 
@@ -293,7 +301,7 @@ impl Capsule {
         out.push(self.holder.get());
         self.key_id.put(&mut out);
         out.extend_from_slice(&self.pin.key_version.to_be_bytes());
-        out.extend_from_slice(&self.pin.public_key.to_bytes());
+        out.extend_from_slice(self.pin.public_key.as_bytes().as_ref());
         self.mode.write_to(&mut out);
         match &self.password {
             None => out.push(0),
@@ -361,12 +369,12 @@ impl Capsule {
     }
 }
 
-/// Reads a 33-byte server public key (on-curve, not the identity).
-pub(crate) fn read_public_key(
+/// Reads a server public key of suite `S` (`Ne` bytes; a group element, not the identity).
+pub(crate) fn read_public_key<S: Suite>(
     r: &mut Reader<'_>,
     field: &'static str,
-) -> Result<PublicKey, DecodeError> {
-    let bytes = r.take(crate::group::ELEMENT_LEN, field)?;
+) -> Result<PublicKey<S>, DecodeError> {
+    let bytes = r.take(S::ELEMENT_LEN, field)?;
     // One strict decode (`decode_element` inside), keeping its precise error.
     PublicKey::from_bytes(bytes).map_err(|error| DecodeError::Element {
         field,

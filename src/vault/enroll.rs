@@ -11,38 +11,39 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
+use super::RootKey;
 use super::capsule::{Capsule, CapsuleGate};
 use super::header::{VaultHeader, VaultId};
 use super::share::{ShareCard, VaultShare};
-use super::{RootKey, UnlockedVault};
 use crate::Error;
-use crate::gate::{
-    GateMode, GateResponse, PasswordParams, PendingGate, Purpose, ServerPin, ServerRequest,
-};
-use crate::keyserver::{KeySet, PasswordSetup, UnlockTag};
+use crate::gate::{GateMode, PasswordParams, Purpose};
+use crate::generic::UnlockedVault;
+use crate::generic::{GateResponse, KeySet, PendingGate, Secret, ServerPin, ServerRequest, Share};
+use crate::keyserver::{PasswordSetup, UnlockTag};
 use crate::policy::{HolderKind, Policy};
-use crate::sharing::{self, HolderId, Secret, Share};
+use crate::sharing::{self, HolderId};
+use crate::suite::Suite;
 
 /// How the client reaches one key-server holder: its pinned key and gate mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyServerSetup {
+pub struct KeyServerSetup<S: Suite> {
     /// The key-server holder (must be a `KeyServer` in the policy).
     pub holder: HolderId,
     /// The server key for the capsule's purpose ([`Purpose::PasswordCapsule`] when a
     /// password is set, [`Purpose::Capsule`] otherwise) and mode, from the key server's key
     /// set obtained over an authenticated channel.
-    pub pin: ServerPin,
+    pub pin: ServerPin<S>,
     /// VOPRF, or POPRF with a public label.
     pub mode: GateMode,
 }
 
-impl KeyServerSetup {
+impl<S: Suite> KeyServerSetup<S> {
     /// The setup for `holder` at the newest version of `keys`, for a capsule with or
     /// without a password ([`Error::MissingPin`] if the key set has no such key, e.g. a
     /// password-capsule key before the password guard is on).
     pub fn newest(
         holder: HolderId,
-        keys: &KeySet,
+        keys: &KeySet<S>,
         mode: GateMode,
         password: bool,
     ) -> Result<Self, Error> {
@@ -98,14 +99,14 @@ impl<'a> Password<'a> {
 }
 
 /// A dealt vault, before its capsules are sealed: knows its header, shares and root key.
-pub struct Enrollment {
-    header: VaultHeader,
-    secret: Secret,
+pub struct Enrollment<S: Suite> {
+    header: VaultHeader<S>,
+    secret: Secret<S>,
     root: RootKey,
-    shares: Vec<Share>,
+    shares: Vec<Share<S>>,
 }
 
-impl core::fmt::Debug for Enrollment {
+impl<S: Suite> core::fmt::Debug for Enrollment<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Enrollment")
             .field("header", &self.header)
@@ -115,12 +116,12 @@ impl core::fmt::Debug for Enrollment {
 
 /// An enrollment (or refresh, or revocation) waiting for the key servers' answers. Single
 /// use.
-pub struct PendingEnrollment {
-    enrollment: Enrollment,
-    pending: Vec<(CapsuleGate, PendingGate)>,
+pub struct PendingEnrollment<S: Suite> {
+    enrollment: Enrollment<S>,
+    pending: Vec<(CapsuleGate<S>, PendingGate<S>)>,
 }
 
-impl core::fmt::Debug for PendingEnrollment {
+impl<S: Suite> core::fmt::Debug for PendingEnrollment<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PendingEnrollment")
             .field("header", &self.enrollment.header)
@@ -134,20 +135,20 @@ impl core::fmt::Debug for PendingEnrollment {
 /// Nothing here has been persisted anywhere: the caller stores the header and capsules
 /// (public), the device shares on the device, and hands the cards to custodians.
 #[derive(Debug)]
-pub struct Enrolled {
+pub struct Enrolled<S: Suite> {
     /// The public header.
-    pub header: VaultHeader,
+    pub header: VaultHeader<S>,
     /// The shares of the device holders (secret: keep on the device).
-    pub device_shares: Vec<VaultShare>,
+    pub device_shares: Vec<VaultShare<S>>,
     /// One capsule per key-server holder (public).
-    pub capsules: Vec<Capsule>,
+    pub capsules: Vec<Capsule<S>>,
     /// One share card per custodian (secret: give to the custodian).
-    pub cards: Vec<ShareCard>,
+    pub cards: Vec<ShareCard<S>>,
     /// The vault, open.
-    pub vault: UnlockedVault,
+    pub vault: UnlockedVault<S>,
 }
 
-impl Enrollment {
+impl<S: Suite> Enrollment<S> {
     /// Deals a new vault under `policy`: draws the secret and the vault id (in that order)
     /// and deals a share to every holder.
     pub fn new<R: CryptoRng + ?Sized>(policy: Policy, rng: &mut R) -> Result<Self, Error> {
@@ -160,10 +161,10 @@ impl Enrollment {
     /// no password at the key servers in between.
     pub fn start<R: CryptoRng + ?Sized>(
         policy: Policy,
-        servers: &[KeyServerSetup],
+        servers: &[KeyServerSetup<S>],
         password: Option<Password<'_>>,
         rng: &mut R,
-    ) -> Result<(PendingEnrollment, Vec<ServerRequest>), Error> {
+    ) -> Result<(PendingEnrollment<S>, Vec<ServerRequest<S>>), Error> {
         Self::new(policy, rng)?.request_gates(servers, password, rng)
     }
 
@@ -171,7 +172,7 @@ impl Enrollment {
     /// the next one).
     pub(crate) fn deal<R: CryptoRng + ?Sized>(
         policy: Policy,
-        secret: Secret,
+        secret: Secret<S>,
         vault_id: VaultId,
         epoch: u32,
         rng: &mut R,
@@ -188,7 +189,7 @@ impl Enrollment {
     }
 
     /// The header being enrolled.
-    pub fn header(&self) -> &VaultHeader {
+    pub fn header(&self) -> &VaultHeader<S> {
         &self.header
     }
 
@@ -210,10 +211,10 @@ impl Enrollment {
     /// key). Every key-server holder needs exactly one [`KeyServerSetup`].
     pub fn request_gates<R: CryptoRng + ?Sized>(
         self,
-        servers: &[KeyServerSetup],
+        servers: &[KeyServerSetup<S>],
         password: Option<Password<'_>>,
         rng: &mut R,
-    ) -> Result<(PendingEnrollment, Vec<ServerRequest>), Error> {
+    ) -> Result<(PendingEnrollment<S>, Vec<ServerRequest<S>>), Error> {
         let policy = self.header.policy();
         for setup in servers {
             match policy.holder(setup.holder) {
@@ -257,14 +258,14 @@ impl Enrollment {
     }
 }
 
-impl PendingEnrollment {
+impl<S: Suite> PendingEnrollment<S> {
     /// How many requests (and so responses) this enrollment has.
     pub fn request_count(&self) -> usize {
         self.pending.len()
     }
 
     /// The header being enrolled.
-    pub fn header(&self) -> &VaultHeader {
+    pub fn header(&self) -> &VaultHeader<S> {
         &self.enrollment.header
     }
 
@@ -273,9 +274,9 @@ impl PendingEnrollment {
     /// opened again before anything is returned.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
-        responses: &[GateResponse],
+        responses: &[GateResponse<S>],
         rng: &mut R,
-    ) -> Result<Enrolled, Error> {
+    ) -> Result<Enrolled<S>, Error> {
         let Self {
             enrollment,
             pending,

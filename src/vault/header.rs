@@ -6,12 +6,14 @@ use rand_core::CryptoRng;
 
 use crate::Error;
 use crate::codec::{self, ObjectType, Reader};
+use crate::generic::Commitments;
 use crate::kdf::{self, Digest};
 use crate::policy::Policy;
-use crate::sharing::Commitments;
+use crate::suite::Suite;
 
-/// The only suite this version knows: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
-/// XChaCha20-Poly1305 (the same byte as [`codec::SUITE_P256_SHA256`]).
+/// The suite byte of P-256 vaults: P-256, RFC 9497 P256-SHA256 gates, BLAKE3, and
+/// XChaCha20-Poly1305 (the same byte as [`codec::SUITE_P256_SHA256`]). A header's suite byte
+/// is its suite's ([`Suite::ID`](crate::suite::Suite::ID)).
 pub const SUITE_P256_SHA256_BLAKE3_XCHACHA: u8 = codec::SUITE_P256_SHA256;
 /// Length of a vault id.
 pub const VAULT_ID_LEN: usize = 16;
@@ -39,21 +41,21 @@ impl VaultId {
 /// Every capsule and share card binds the header's [`digest`](Self::digest), so a share
 /// cannot be replayed into another vault or another dealing of the same vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VaultHeader {
+pub struct VaultHeader<S: Suite> {
     vault_id: VaultId,
     epoch: u32,
     policy: Policy,
-    commitments: Commitments,
+    commitments: Commitments<S>,
     digest: Digest,
 }
 
-impl VaultHeader {
+impl<S: Suite> VaultHeader<S> {
     /// Builds a header; the commitment count must equal the policy's threshold.
     pub(crate) fn new(
         vault_id: VaultId,
         epoch: u32,
         policy: Policy,
-        commitments: Commitments,
+        commitments: Commitments<S>,
     ) -> Result<Self, Error> {
         let mut header = Self::unhashed(vault_id, epoch, policy, commitments)?;
         header.digest = kdf::digest(kdf::CONTEXT_HEADER, &[&header.to_bytes()]);
@@ -65,7 +67,7 @@ impl VaultHeader {
         vault_id: VaultId,
         epoch: u32,
         policy: Policy,
-        commitments: Commitments,
+        commitments: Commitments<S>,
     ) -> Result<Self, Error> {
         if commitments.threshold() != policy.threshold() {
             return Err(Error::CommitmentCount {
@@ -98,7 +100,7 @@ impl VaultHeader {
     }
 
     /// The Feldman commitments `C_0..C_{t-1}`.
-    pub fn commitments(&self) -> &Commitments {
+    pub fn commitments(&self) -> &Commitments<S> {
         &self.commitments
     }
 
@@ -111,7 +113,7 @@ impl VaultHeader {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.commitments.encoded_len());
         codec::put_prefix(&mut out, ObjectType::Header);
-        out.push(SUITE_P256_SHA256_BLAKE3_XCHACHA);
+        out.push(S::ID.to_byte());
         out.extend_from_slice(&self.vault_id.0);
         out.extend_from_slice(&self.epoch.to_be_bytes());
         self.policy.write_to(&mut out);
@@ -123,7 +125,7 @@ impl VaultHeader {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         codec::read_prefix(&mut r, ObjectType::Header).map_err(Error::header)?;
-        codec::read_suite(&mut r).map_err(Error::header)?;
+        codec::read_suite::<S>(&mut r).map_err(Error::header)?;
         let vault_id = VaultId(r.array("vault id").map_err(Error::header)?);
         let epoch = r.u32("epoch").map_err(Error::header)?;
         let policy = Policy::read(&mut r).map_err(Error::PolicyDecode)?;

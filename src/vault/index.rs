@@ -13,6 +13,7 @@ use super::header::VaultId;
 use super::unit::{MAX_UNIT_ID_LEN, SealedUnit};
 use crate::Error;
 use crate::codec::{self, DecodeError, ObjectType, Reader, Short};
+use crate::suite::Suite;
 
 /// The latest version of each unit of one vault that this client has seen. Public (unit ids
 /// and version numbers), but its integrity matters: keep it in device storage.
@@ -48,7 +49,7 @@ impl UnitIndex {
 
     /// Checks `unit` against the index: [`Error::OtherVault`] for another vault's unit,
     /// [`Error::UnitRollback`] if it is older than the latest version seen.
-    pub fn check(&self, unit: &SealedUnit) -> Result<(), Error> {
+    pub fn check<S: Suite>(&self, unit: &SealedUnit<S>) -> Result<(), Error> {
         if unit.vault_id() != self.vault_id {
             return Err(Error::OtherVault {
                 object: "sealed unit",
@@ -64,7 +65,7 @@ impl UnitIndex {
     }
 
     /// [`check`](Self::check)s `unit`, then records its version as the latest.
-    pub fn observe(&mut self, unit: &SealedUnit) -> Result<(), Error> {
+    pub fn observe<S: Suite>(&mut self, unit: &SealedUnit<S>) -> Result<(), Error> {
         self.check(unit)?;
         let id = Short::new("unit id", unit.unit_id()).map_err(|error| Error::Decode {
             object: "unit index",

@@ -8,6 +8,7 @@ use super::capsule::Capsule;
 use super::header::VaultHeader;
 use crate::Error;
 use crate::codec::{self, DecodeError, ObjectType, Reader};
+use crate::suite::Suite;
 
 /// The largest number of capsules in a kit (one per key-server holder).
 pub const MAX_KIT_CAPSULES: usize = 255;
@@ -18,14 +19,14 @@ pub const MAX_KIT_CAPSULES: usize = 255;
 /// Encoding: `QK 02 07 ‖ u32 header length ‖ header ‖ u8 capsule count ‖ count × (u16
 /// length ‖ capsule)`. See `spec/wire-format.md` §"Recovery kit".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecoveryKit {
-    header: VaultHeader,
-    capsules: Vec<Capsule>,
+pub struct RecoveryKit<S: Suite> {
+    header: VaultHeader<S>,
+    capsules: Vec<Capsule<S>>,
 }
 
-impl RecoveryKit {
+impl<S: Suite> RecoveryKit<S> {
     /// A kit for `header` with `capsules`, each of which must belong to it.
-    pub fn new(header: VaultHeader, capsules: Vec<Capsule>) -> Result<Self, Error> {
+    pub fn new(header: VaultHeader<S>, capsules: Vec<Capsule<S>>) -> Result<Self, Error> {
         if capsules.len() > MAX_KIT_CAPSULES {
             return Err(Error::Decode {
                 object: "recovery kit",
@@ -43,12 +44,12 @@ impl RecoveryKit {
     }
 
     /// The header.
-    pub fn header(&self) -> &VaultHeader {
+    pub fn header(&self) -> &VaultHeader<S> {
         &self.header
     }
 
     /// The capsules.
-    pub fn capsules(&self) -> &[Capsule] {
+    pub fn capsules(&self) -> &[Capsule<S>] {
         &self.capsules
     }
 

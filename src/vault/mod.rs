@@ -2,48 +2,91 @@
 //! and unlock flows that tie them together.
 //!
 //! See `spec/protocol.md` for the flows and `spec/wire-format.md` for every encoding.
+//!
+//! This module's types are the P-256 ones; `quorumkey::ristretto255::vault` has the same
+//! names for ristretto255, and [`crate::generic`] the types generic over the suite. A
+//! vault's suite is fixed at enrolment (`Enrollment::new` of the suite's module) and
+//! recorded in its header.
 
-mod capsule;
-mod enroll;
-mod header;
+pub(crate) mod capsule;
+pub(crate) mod enroll;
+pub(crate) mod header;
 mod index;
-mod kit;
-mod reseal;
-mod revoke;
-mod share;
-mod unit;
-mod unlock;
+pub(crate) mod kit;
+pub(crate) mod reseal;
+pub(crate) mod revoke;
+pub(crate) mod share;
+pub(crate) mod unit;
+pub(crate) mod unlock;
+pub(crate) mod unlocked;
 
-pub use capsule::Capsule;
 pub(crate) use capsule::read_public_key;
-pub use enroll::{Enrolled, Enrollment, KeyServerSetup, Password, PendingEnrollment};
+pub use enroll::Password;
+pub use header::{SUITE_P256_SHA256_BLAKE3_XCHACHA, VAULT_ID_LEN, VaultId};
 pub use index::UnitIndex;
-pub use kit::{MAX_KIT_CAPSULES, RecoveryKit};
-pub use reseal::Reseal;
-pub use revoke::{Revocation, Revoked};
-pub use unlock::{Trust, Unlock};
+pub use kit::MAX_KIT_CAPSULES;
+pub use share::{CARD_TEXT_CHARS, CARD_TEXT_PREFIX, CardError, VAULT_SHARE_LEN};
+pub use unit::{MAX_UNIT_ID_LEN, MAX_UNIT_LEN, UnitResult};
 
-pub use header::{SUITE_P256_SHA256_BLAKE3_XCHACHA, VAULT_ID_LEN, VaultHeader, VaultId};
-pub use share::{
-    CARD_TEXT_CHARS, CARD_TEXT_PREFIX, CardError, ShareCard, VAULT_SHARE_LEN, VaultShare,
-};
-pub use unit::{
-    GateTarget, GatedSeal, MAX_UNIT_ID_LEN, MAX_UNIT_LEN, SealedUnit, UnitGate, UnitMigration,
-    UnitRead, UnitResult,
-};
-
-use alloc::vec::Vec;
-
-use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::Error;
-use crate::gate::ServerRequest;
+use crate::generic::Secret;
 use crate::kdf;
-use crate::keyserver::{TagChange, UnlockProof, UnlockTag};
-use crate::policy::Policy;
-use crate::sharing::{Secret, Share};
+use crate::suite::Suite;
+
+/// The suite-dependent names of this module, for one suite.
+macro_rules! suite_vault {
+    ($suite:ty, $name:literal) => {
+        #[doc = concat!("The public header of a vault at one epoch (", $name, ").")]
+        pub type VaultHeader = $crate::generic::VaultHeader<$suite>;
+        #[doc = concat!("A holder's share bound to one vault and dealing (secret; ", $name, ").")]
+        pub type VaultShare = $crate::generic::VaultShare<$suite>;
+        #[doc = concat!("A custodian's share in a printable form (secret; ", $name, ").")]
+        pub type ShareCard = $crate::generic::ShareCard<$suite>;
+        #[doc = concat!("A key-server holder's share sealed under a gate (", $name, ").")]
+        pub type Capsule = $crate::generic::Capsule<$suite>;
+        #[doc = concat!("A sealed unit of user data (", $name, ").")]
+        pub type SealedUnit = $crate::generic::SealedUnit<$suite>;
+        #[doc = concat!("A per-unit gate (", $name, ").")]
+        pub type UnitGate = $crate::generic::UnitGate<$suite>;
+        #[doc = concat!("A unit being sealed behind its own gate (", $name, ").")]
+        pub type GatedSeal = $crate::generic::GatedSeal<$suite>;
+        #[doc = concat!("A batch of unit reads waiting for the key servers (", $name, ").")]
+        pub type UnitRead = $crate::generic::UnitRead<$suite>;
+        #[doc = concat!("Gated units moving to new gates (", $name, ").")]
+        pub type UnitMigration = $crate::generic::UnitMigration<$suite>;
+        #[doc = concat!("Where a key server's unit gates move (", $name, ").")]
+        pub type GateTarget = $crate::generic::GateTarget<$suite>;
+        #[doc = concat!("A dealt vault before its capsules are sealed (", $name, ").")]
+        pub type Enrollment = $crate::generic::Enrollment<$suite>;
+        #[doc = concat!("An enrollment waiting for the key servers (", $name, ").")]
+        pub type PendingEnrollment = $crate::generic::PendingEnrollment<$suite>;
+        #[doc = concat!("Everything an enrollment produces (", $name, ").")]
+        pub type Enrolled = $crate::generic::Enrolled<$suite>;
+        #[doc = concat!("How the client reaches one key-server holder (", $name, ").")]
+        pub type KeyServerSetup = $crate::generic::KeyServerSetup<$suite>;
+        #[doc = concat!("An open vault (secret; ", $name, ").")]
+        pub type UnlockedVault = $crate::generic::UnlockedVault<$suite>;
+        #[doc = concat!("An unlock waiting for the key servers (", $name, ").")]
+        pub type Unlock = $crate::generic::Unlock<$suite>;
+        #[doc = concat!("What the caller trusts when unlocking (", $name, ").")]
+        pub type Trust = $crate::generic::Trust<$suite>;
+        #[doc = concat!("A capsule being re-sealed (", $name, ").")]
+        pub type Reseal = $crate::generic::Reseal<$suite>;
+        #[doc = concat!("A revocation waiting for the key servers (", $name, ").")]
+        pub type Revocation = $crate::generic::Revocation<$suite>;
+        #[doc = concat!("What a revocation produces (", $name, ").")]
+        pub type Revoked = $crate::generic::Revoked<$suite>;
+        #[doc = concat!("A vault header and copies of its capsules (", $name, ").")]
+        pub type RecoveryKit = $crate::generic::RecoveryKit<$suite>;
+    };
+}
+#[cfg(feature = "ristretto255")]
+pub(crate) use suite_vault;
+
+suite_vault!(crate::suite::P256, "P-256");
 
 /// The vault's root key `R = derive_key("quorumkey v2 root", s ‖ vault_id)`.
 ///
@@ -52,7 +95,7 @@ use crate::sharing::{Secret, Share};
 pub(crate) struct RootKey([u8; 32]);
 
 impl RootKey {
-    pub(crate) fn derive(secret: &Secret, vault_id: &VaultId) -> Self {
+    pub(crate) fn derive<S: Suite>(secret: &Secret<S>, vault_id: &VaultId) -> Self {
         let s = secret.to_secret_bytes();
         Self(*kdf::derive(kdf::CONTEXT_ROOT, &[&*s, &vault_id.0]))
     }
@@ -68,301 +111,18 @@ impl PartialEq for RootKey {
     }
 }
 
-/// An open vault: holds the root key and seals and opens units.
-///
-/// Zeroizes its key on drop; [`lock`](Self::lock) drops it explicitly (apps lock on a
-/// timer, as password managers do). `Debug` never shows the key.
-pub struct UnlockedVault {
-    vault_id: VaultId,
-    root: RootKey,
-    secret: Secret,
-    /// The epoch and header digest the shares below belong to.
-    epoch: u32,
-    header_digest: kdf::Digest,
-    /// The verified shares the vault was opened with (at least `t`): enough to re-issue any
-    /// holder's share of this dealing, e.g. to re-seal a capsule. Zeroized on drop.
-    shares: Vec<Share>,
-}
-
-impl core::fmt::Debug for UnlockedVault {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("UnlockedVault")
-            .field("vault_id", &self.vault_id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl UnlockedVault {
-    pub(crate) fn new(header: &VaultHeader, secret: Secret, shares: Vec<Share>) -> Self {
-        let root = RootKey::derive(&secret, &header.vault_id());
-        Self::from_parts(header, secret, root, shares)
-    }
-
-    pub(crate) fn from_parts(
-        header: &VaultHeader,
-        secret: Secret,
-        root: RootKey,
-        shares: Vec<Share>,
-    ) -> Self {
-        Self {
-            vault_id: header.vault_id(),
-            root,
-            secret,
-            epoch: header.epoch(),
-            header_digest: *header.digest(),
-            shares,
-        }
-    }
-
-    /// The unlock tag for key server `key_id`: `derive_key("quorumkey v2 unlock tag", R ‖
-    /// u8(len) ‖ key_id)`. The same for every epoch of this vault (it changes only with
-    /// a rekey).
-    pub fn unlock_tag(&self, key_id: &str) -> UnlockTag {
-        UnlockTag::derive(self.root.as_secret_bytes(), key_id)
-    }
-
-    /// The proof of this unlock for key server `key_id` (`POST /v1/password/unlocked`):
-    /// send it after every unlock, enrollment or re-seal that evaluated a password capsule
-    /// at that server, to reset its guess counter.
-    pub fn unlock_proof(&self, key_id: &str) -> UnlockProof {
-        UnlockProof::new(self.unlock_tag(key_id))
-    }
-
-    /// After a rekey, replaces this vault's unlock tag at key server `key_id` by the new
-    /// vault's (`POST /v1/password/tag`).
-    pub fn tag_change(&self, key_id: &str, new: &UnlockedVault) -> TagChange {
-        TagChange::new(self.unlock_tag(key_id), &new.unlock_tag(key_id))
-    }
-
-    /// The epoch of the header this vault was opened with.
-    pub fn epoch(&self) -> u32 {
-        self.epoch
-    }
-
-    /// The vault's id.
-    pub fn vault_id(&self) -> VaultId {
-        self.vault_id
-    }
-
-    /// Seals `plaintext` (at most [`MAX_UNIT_LEN`] bytes) as unit `unit_id` (1..=64 bytes).
-    pub fn seal_unit<R: CryptoRng + ?Sized>(
-        &self,
-        unit_id: &[u8],
-        plaintext: &[u8],
-        rng: &mut R,
-    ) -> Result<SealedUnit, Error> {
-        SealedUnit::seal(&self.root, self.vault_id, unit_id, 1, None, plaintext, rng)
-    }
-
-    /// Seals `plaintext` as the next version of `previous` (same id and gate kind; version
-    /// one higher), for updating a unit's content. A gated unit is updated through
-    /// [`seal_gated_unit`](Self::seal_gated_unit) instead ([`Error::UnitGate`] here).
-    pub fn update_unit<R: CryptoRng + ?Sized>(
-        &self,
-        previous: &SealedUnit,
-        plaintext: &[u8],
-        rng: &mut R,
-    ) -> Result<SealedUnit, Error> {
-        if previous.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "sealed unit",
-            });
-        }
-        if previous.gate().is_some() {
-            return Err(Error::UnitGate);
-        }
-        let version = previous
-            .version()
-            .checked_add(1)
-            .ok_or(Error::UnitVersionExhausted)?;
-        SealedUnit::seal(
-            &self.root,
-            self.vault_id,
-            previous.unit_id(),
-            version,
-            None,
-            plaintext,
-            rng,
-        )
-    }
-
-    /// Starts sealing a unit behind its **own gate** at key server `key_id`: every read of
-    /// it will cost one evaluation by that server (batched across units by [`UnitRead`]).
-    /// With [`GateMode::Poprf`](crate::gate::GateMode::Poprf) the label is bound into the
-    /// output and visible to the server's audit log; with
-    /// [`GateMode::Voprf`](crate::gate::GateMode::Voprf) the server cannot tell units apart.
-    pub fn seal_gated_unit<R: CryptoRng + ?Sized>(
-        &self,
-        unit_id: &[u8],
-        plaintext: &[u8],
-        key_id: &str,
-        pin: crate::gate::ServerPin,
-        mode: crate::gate::GateMode,
-        rng: &mut R,
-    ) -> Result<(GatedSeal, crate::gate::ServerRequest), Error> {
-        GatedSeal::start(self.vault_id, unit_id, 1, plaintext, key_id, pin, mode, rng)
-    }
-
-    pub(crate) fn root(&self) -> &RootKey {
-        &self.root
-    }
-
-    /// Opens a unit of this vault. Any tampering, or a unit of another vault, fails with the
-    /// opaque [`Error::UnitOpen`] (or [`Error::OtherVault { object: "vault header" }`] when the ids differ).
-    ///
-    /// A unit with its own gate is opened through [`UnitRead`] instead
-    /// ([`Error::UnitGate`] here).
-    pub fn open_unit(&self, unit: &SealedUnit) -> Result<Zeroizing<Vec<u8>>, Error> {
-        unit.open(&self.root, self.vault_id, None)
-    }
-
-    /// Locks the vault: the root key and secret are zeroized now.
-    pub fn lock(self) {
-        drop(self);
-    }
-}
-
-impl UnlockedVault {
-    /// Checks that `current` is the header this vault was opened with: the same vault
-    /// ([`Error::OtherVault`]), epoch and digest ([`Error::StaleHeader`]).
-    pub(crate) fn check_current(&self, current: &VaultHeader) -> Result<(), Error> {
-        if current.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "vault header",
-            });
-        }
-        if current.epoch() != self.epoch || current.digest() != &self.header_digest {
-            return Err(Error::StaleHeader {
-                found: current.epoch(),
-                expected: self.epoch,
-            });
-        }
-        Ok(())
-    }
-
-    /// The epoch after `current`, which must be this vault's header, after checking that
-    /// every server key in `servers` is newer than the one `current_capsules` use for that
-    /// key server.
-    fn next_epoch(
-        &self,
-        current: &VaultHeader,
-        current_capsules: &[Capsule],
-        policy: &Policy,
-        servers: &[KeyServerSetup],
-    ) -> Result<u32, Error> {
-        self.check_current(current)?;
-        for capsule in current_capsules {
-            capsule.check_binding(current)?;
-        }
-        for setup in servers {
-            let key_id = policy
-                .holder(setup.holder)
-                .and_then(|h| h.kind().key_id())
-                .ok_or(Error::WrongHolderKind(setup.holder))?;
-            check_newer(setup, key_id, current_capsules)?;
-        }
-        current.epoch().checked_add(1).ok_or(Error::EpochExhausted)
-    }
-
-    /// Starts a **refresh**: the same secret, a fresh polynomial, new shares for every
-    /// holder of `policy` (the current policy, or a new one that, say, replaces a lost
-    /// device), at epoch `current.epoch() + 1`, with new capsules under server keys newer
-    /// than the ones `current_capsules` use ([`Error::KeyVersionNotNewer`] otherwise).
-    /// Units are not re-encrypted: the root key does not change.
-    ///
-    /// **What it protects against**: a lost or revoked holder *alone* — once the key
-    /// servers drop the old key versions, its old share and old capsule no longer reach
-    /// `t`. **What it does not**: `t` old shares kept together (an old device share and the
-    /// old recovery card stolen together) still rebuild the same secret and open every unit,
-    /// including units written after the refresh. Against that, use [`rekey`](Self::rekey)
-    /// (`spec/threat-model.md`, "Revocation").
-    ///
-    /// Two-phase: nothing old is invalidated here. Persist the new artifacts from
-    /// [`PendingEnrollment::finish`], check they unlock, and only then delete the old ones
-    /// and drop the old key versions at the key servers.
-    pub fn refresh<R: CryptoRng + ?Sized>(
-        &self,
-        current: &VaultHeader,
-        current_capsules: &[Capsule],
-        policy: Policy,
-        servers: &[KeyServerSetup],
-        password: Option<Password<'_>>,
-        rng: &mut R,
-    ) -> Result<(PendingEnrollment, Vec<ServerRequest>), Error> {
-        let epoch = self.next_epoch(current, current_capsules, &policy, servers)?;
-        let secret = Secret::from_scalar(*self.secret.as_scalar())?;
-        Enrollment::deal(policy, secret, self.vault_id, epoch, rng)?
-            .request_gates(servers, password, rng)
-    }
-
-    /// Starts a **rekey**: a *new* secret (so a new root key and new unlock tags), dealt at
-    /// epoch `current.epoch() + 1` of the same vault id, with new capsules under newer
-    /// server keys. After [`PendingEnrollment::finish`], move every unit over with
-    /// [`reencrypt_units`](Self::reencrypt_units) on the new vault, and replace the unlock
-    /// tag at each key server with a password guard ([`tag_change`](Self::tag_change)).
-    /// Old shares, capsules and cards are useless against the new header, and old units do
-    /// not open under the new key; anything sealed after the rekey is out of reach of
-    /// whoever kept old shares.
-    ///
-    /// Two-phase: the old vault and its units stay valid until the caller has persisted and
-    /// checked the new ones.
-    pub fn rekey<R: CryptoRng + ?Sized>(
-        &self,
-        current: &VaultHeader,
-        current_capsules: &[Capsule],
-        policy: Policy,
-        servers: &[KeyServerSetup],
-        password: Option<Password<'_>>,
-        rng: &mut R,
-    ) -> Result<(PendingEnrollment, Vec<ServerRequest>), Error> {
-        let epoch = self.next_epoch(current, current_capsules, &policy, servers)?;
-        Enrollment::deal(policy, Secret::random(rng), self.vault_id, epoch, rng)?
-            .request_gates(servers, password, rng)
-    }
-
-    /// Re-encrypts units of `old` (the same vault before a rekey) under this vault's root
-    /// key, keeping their ids; each new unit is opened again before it is returned.
-    ///
-    /// Units with their own gate are refused ([`Error::UnitGate`]): move them with a
-    /// [`UnitMigration`] (or do the whole revocation with [`revoke`](Self::revoke)), as each
-    /// costs a key-server evaluation anyway.
-    pub fn reencrypt_units<R: CryptoRng + ?Sized>(
-        &self,
-        old: &UnlockedVault,
-        units: &[SealedUnit],
-        rng: &mut R,
-    ) -> Result<Vec<SealedUnit>, Error> {
-        if old.vault_id != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "unlocked vault",
-            });
-        }
-        units
-            .iter()
-            .map(|unit| {
-                let plaintext = old.open_unit(unit)?;
-                let fresh = self.seal_unit(unit.unit_id(), &plaintext, rng)?;
-                if self.open_unit(&fresh)? != plaintext {
-                    return Err(Error::UnitOpen);
-                }
-                Ok(fresh)
-            })
-            .collect()
-    }
-}
-
 /// [`Error::KeyVersionNotNewer`] if a current capsule of key server `key_id` uses a key
 /// version at least as new as `setup`'s.
-pub(crate) fn check_newer(
-    setup: &KeyServerSetup,
+pub(crate) fn check_newer<S: Suite>(
+    setup: &crate::generic::KeyServerSetup<S>,
     key_id: &str,
-    current_capsules: &[Capsule],
+    current_capsules: &[crate::generic::Capsule<S>],
 ) -> Result<(), Error> {
     let requested = setup.pin.key_version;
     match current_capsules
         .iter()
         .filter(|c| c.key_id() == key_id)
-        .map(Capsule::key_version)
+        .map(crate::generic::Capsule::key_version)
         .max()
     {
         Some(current) if current >= requested => Err(Error::KeyVersionNotNewer {

@@ -6,23 +6,26 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use super::capsule::{Capsule, CapsuleGate};
+use super::check_newer;
 use super::enroll::{KeyServerSetup, Password};
 use super::header::VaultHeader;
-use super::{UnlockedVault, check_newer};
 use crate::Error;
-use crate::gate::{GateResponse, PendingGate, ServerRequest};
-use crate::sharing::{self, Share};
+use crate::generic::UnlockedVault;
+use crate::generic::{GateResponse, PendingGate, ServerRequest, Share};
+use crate::suite::Suite;
+
+use crate::sharing;
 
 /// A capsule being re-sealed, waiting for the key server's evaluation under the new key.
 /// Single use; holds the holder's share until [`finish`](Self::finish) (zeroized on drop).
-pub struct Reseal {
-    header: VaultHeader,
-    share: Share,
-    gate: CapsuleGate,
-    pending: PendingGate,
+pub struct Reseal<S: Suite> {
+    header: VaultHeader<S>,
+    share: Share<S>,
+    gate: CapsuleGate<S>,
+    pending: PendingGate<S>,
 }
 
-impl core::fmt::Debug for Reseal {
+impl<S: Suite> core::fmt::Debug for Reseal<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Reseal")
             .field("holder", &self.gate.holder)
@@ -31,7 +34,7 @@ impl core::fmt::Debug for Reseal {
     }
 }
 
-impl UnlockedVault {
+impl<S: Suite> UnlockedVault<S> {
     /// Starts re-sealing the share in `current` (a capsule of `header`, this vault's
     /// header) under a new gate: the key server's newer key version (rotation: open under
     /// v, seal under v+1), another mode, a new password (`password`; `None` removes it).
@@ -44,12 +47,12 @@ impl UnlockedVault {
     /// it until the new one is persisted and has opened once.
     pub fn reseal<R: CryptoRng + ?Sized>(
         &self,
-        header: &VaultHeader,
-        current: &Capsule,
-        setup: &KeyServerSetup,
+        header: &VaultHeader<S>,
+        current: &Capsule<S>,
+        setup: &KeyServerSetup<S>,
         password: Option<Password<'_>>,
         rng: &mut R,
-    ) -> Result<(Reseal, ServerRequest), Error> {
+    ) -> Result<(Reseal<S>, ServerRequest<S>), Error> {
         self.check_current(header)?;
         current.check_binding(header)?;
         if current.holder() != setup.holder {
@@ -85,14 +88,14 @@ impl UnlockedVault {
     }
 }
 
-impl Reseal {
+impl<S: Suite> Reseal<S> {
     /// Verifies the server's response under the new key and seals the share in a new
     /// capsule, which is opened again before it is returned.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
-        response: &GateResponse,
+        response: &GateResponse<S>,
         rng: &mut R,
-    ) -> Result<Capsule, Error> {
+    ) -> Result<Capsule<S>, Error> {
         let holder = self.gate.holder;
         let outputs: Vec<_> = self
             .pending

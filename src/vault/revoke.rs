@@ -11,24 +11,27 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
+use super::RootKey;
 use super::enroll::{Enrolled, KeyServerSetup, Password, PendingEnrollment};
 use super::header::{VaultHeader, VaultId};
 use super::unit::{GateTarget, SealedUnit, UnitMigration};
-use super::{Capsule, RootKey, UnlockedVault};
 use crate::Error;
-use crate::gate::{GateResponse, ServerRequest};
+use crate::generic::{Capsule, UnlockedVault};
+use crate::generic::{GateResponse, ServerRequest};
+use crate::suite::Suite;
+
 use crate::policy::Policy;
 
 /// A revocation waiting for the key servers' answers: the new dealing's gates, then the
 /// units' reads and new gates. Single use.
-pub struct Revocation {
-    enrollment: PendingEnrollment,
-    migration: UnitMigration,
+pub struct Revocation<S: Suite> {
+    enrollment: PendingEnrollment<S>,
+    migration: UnitMigration<S>,
     old_root: RootKey,
     old_id: VaultId,
 }
 
-impl core::fmt::Debug for Revocation {
+impl<S: Suite> core::fmt::Debug for Revocation<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Revocation")
             .field("enrollment", &self.enrollment)
@@ -39,15 +42,15 @@ impl core::fmt::Debug for Revocation {
 
 /// What a revocation produces, for the caller to persist in place of the old artifacts.
 #[derive(Debug)]
-pub struct Revoked {
+pub struct Revoked<S: Suite> {
     /// The new dealing: header, device shares, capsules, cards and the open vault.
-    pub enrolled: Enrolled,
+    pub enrolled: Enrolled<S>,
     /// Every unit, in the order given, sealed under the new root key (gated units behind
     /// their new gates); each has been opened once.
-    pub units: Vec<SealedUnit>,
+    pub units: Vec<SealedUnit<S>>,
 }
 
-impl UnlockedVault {
+impl<S: Suite> UnlockedVault<S> {
     /// Starts a **revocation**: [`rekey`](Self::rekey) (a new secret at epoch
     /// `current.epoch() + 1`, capsules under server keys newer than `current_capsules`')
     /// and the move of every one of `units` under the new root key, with the gates of key
@@ -61,15 +64,15 @@ impl UnlockedVault {
     #[allow(clippy::too_many_arguments)]
     pub fn revoke<R: CryptoRng + ?Sized>(
         &self,
-        current: &VaultHeader,
-        current_capsules: &[Capsule],
+        current: &VaultHeader<S>,
+        current_capsules: &[Capsule<S>],
         policy: Policy,
-        servers: &[KeyServerSetup],
+        servers: &[KeyServerSetup<S>],
         password: Option<Password<'_>>,
-        units: &[SealedUnit],
-        unit_targets: &[GateTarget],
+        units: &[SealedUnit<S>],
+        unit_targets: &[GateTarget<S>],
         rng: &mut R,
-    ) -> Result<(Revocation, Vec<ServerRequest>), Error> {
+    ) -> Result<(Revocation<S>, Vec<ServerRequest<S>>), Error> {
         if let Some(unit) = units.iter().find(|u| u.vault_id() != self.vault_id()) {
             return Err(Error::OtherVault {
                 object: if unit.gate().is_some() {
@@ -95,14 +98,14 @@ impl UnlockedVault {
     }
 }
 
-impl Revocation {
+impl<S: Suite> Revocation<S> {
     /// Completes the revocation, `responses[i]` answering request `i` (every request needs
     /// its answer). All or nothing.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
-        responses: &[GateResponse],
+        responses: &[GateResponse<S>],
         rng: &mut R,
-    ) -> Result<Revoked, Error> {
+    ) -> Result<Revoked<S>, Error> {
         let gates = self.enrollment.request_count();
         if responses.len() < gates {
             return Err(Error::ResponseCount {

@@ -9,8 +9,10 @@ use zeroize::{Zeroize, Zeroizing};
 use super::header::{VAULT_ID_LEN, VaultHeader, VaultId};
 use crate::Error;
 use crate::codec::{self, ObjectType, Reader};
+use crate::generic::Share;
 use crate::kdf::{self, Digest};
-use crate::sharing::{HolderId, SHARE_LEN, Share};
+use crate::sharing::{HolderId, SHARE_LEN};
+use crate::suite::Suite;
 
 /// Length of an encoded [`VaultShare`]: `QK 01 02 ‖ vault_id ‖ epoch ‖ header digest ‖ id ‖ value`.
 pub const VAULT_SHARE_LEN: usize = 4 + VAULT_ID_LEN + 4 + 32 + SHARE_LEN;
@@ -18,14 +20,14 @@ pub const VAULT_SHARE_LEN: usize = 4 + VAULT_ID_LEN + 4 + 32 + SHARE_LEN;
 /// A holder's share of the vault secret, bound to the vault, epoch and header it was dealt
 /// for. Secret: zeroized on drop, redacted in `Debug`.
 #[derive(Clone)]
-pub struct VaultShare {
+pub struct VaultShare<S: Suite> {
     vault_id: VaultId,
     epoch: u32,
     header_digest: Digest,
-    share: Share,
+    share: Share<S>,
 }
 
-impl core::fmt::Debug for VaultShare {
+impl<S: Suite> core::fmt::Debug for VaultShare<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("VaultShare")
             .field("vault_id", &self.vault_id)
@@ -35,16 +37,16 @@ impl core::fmt::Debug for VaultShare {
     }
 }
 
-impl PartialEq for VaultShare {
+impl<S: Suite> PartialEq for VaultShare<S> {
     fn eq(&self, other: &Self) -> bool {
         bool::from(self.to_secret_bytes().ct_eq(&*other.to_secret_bytes()))
     }
 }
 
-impl Eq for VaultShare {}
+impl<S: Suite> Eq for VaultShare<S> {}
 
-impl VaultShare {
-    pub(crate) fn new(header: &VaultHeader, share: Share) -> Self {
+impl<S: Suite> VaultShare<S> {
+    pub(crate) fn new(header: &VaultHeader<S>, share: Share<S>) -> Self {
         Self {
             vault_id: header.vault_id(),
             epoch: header.epoch(),
@@ -73,12 +75,12 @@ impl VaultShare {
         &self.header_digest
     }
 
-    pub(crate) fn share(&self) -> &Share {
+    pub(crate) fn share(&self) -> &Share<S> {
         &self.share
     }
 
     /// Checks that this share was dealt for `header` (vault, epoch and header digest).
-    pub(crate) fn check_binding(&self, header: &VaultHeader) -> Result<(), Error> {
+    pub(crate) fn check_binding(&self, header: &VaultHeader<S>) -> Result<(), Error> {
         check_binding(header, self.holder(), self.vault_id, self.epoch)?;
         if &self.header_digest != header.digest() {
             return Err(Error::HeaderMismatch {
@@ -122,14 +124,14 @@ impl VaultShare {
     }
 
     /// This share as a printable [`ShareCard`].
-    pub fn to_card(&self) -> ShareCard {
+    pub fn to_card(&self) -> ShareCard<S> {
         ShareCard(self.clone())
     }
 }
 
 /// Checks an object's vault id and epoch against the header it is used with.
-pub(crate) fn check_binding(
-    header: &VaultHeader,
+pub(crate) fn check_binding<S: Suite>(
+    header: &VaultHeader<S>,
     holder: HolderId,
     vault_id: VaultId,
     epoch: u32,
@@ -161,9 +163,9 @@ pub(crate) fn check_binding(
 /// Characters are decoded and encoded in constant time. See `spec/wire-format.md`
 /// §"Share card".
 #[derive(Clone, PartialEq, Eq)]
-pub struct ShareCard(VaultShare);
+pub struct ShareCard<S: Suite>(VaultShare<S>);
 
-impl core::fmt::Debug for ShareCard {
+impl<S: Suite> core::fmt::Debug for ShareCard<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_tuple("ShareCard").field(&self.0).finish()
     }
@@ -229,14 +231,14 @@ fn checksum(bytes: &[u8]) -> [u8; CHECKSUM_LEN] {
     out
 }
 
-impl ShareCard {
+impl<S: Suite> ShareCard<S> {
     /// The share on the card.
-    pub fn share(&self) -> &VaultShare {
+    pub fn share(&self) -> &VaultShare<S> {
         &self.0
     }
 
     /// Consumes the card, returning its share.
-    pub fn into_share(self) -> VaultShare {
+    pub fn into_share(self) -> VaultShare<S> {
         self.0
     }
 

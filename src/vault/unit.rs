@@ -6,17 +6,18 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::RootKey;
 use super::capsule::read_public_key;
 use super::header::VaultId;
-use super::{RootKey, UnlockedVault};
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::codec::{self, DecodeError, ObjectType, Reader, Short};
-use crate::gate::{
-    GATE_INPUT_LEN, GateMode, GateResponse, PendingGate, Purpose, ServerPin, ServerRequest,
-};
+use crate::gate::{GATE_INPUT_LEN, GateMode, Purpose};
+use crate::generic::UnlockedVault;
+use crate::generic::{GateResponse, Output, PendingGate, ServerPin, ServerRequest};
 use crate::kdf;
-use crate::oprf::Output;
+use crate::suite::Suite;
+
 use crate::policy::KeyId;
 
 /// The largest plaintext a unit holds: 64 KiB. Units are for credentials and small
@@ -35,21 +36,21 @@ const GATE_ORACLE: u8 = 0x01;
 /// With VOPRF the server cannot tell units apart; with POPRF the label `info` (e.g. the
 /// unit's public name) is bound into the output and shown in the server's audit event.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnitGate {
+pub struct UnitGate<S: Suite> {
     key_id: KeyId,
-    pin: ServerPin,
+    pin: ServerPin<S>,
     mode: GateMode,
     gate_input: [u8; GATE_INPUT_LEN],
 }
 
-impl UnitGate {
+impl<S: Suite> UnitGate<S> {
     /// The key server's identity.
     pub fn key_id(&self) -> &str {
         self.key_id.as_str()
     }
 
     /// The pinned server key.
-    pub fn pin(&self) -> &ServerPin {
+    pub fn pin(&self) -> &ServerPin<S> {
         &self.pin
     }
 
@@ -65,7 +66,7 @@ impl UnitGate {
     fn write_to(&self, out: &mut Vec<u8>) {
         self.key_id.put(out);
         out.extend_from_slice(&self.pin.key_version.to_be_bytes());
-        out.extend_from_slice(&self.pin.public_key.to_bytes());
+        out.extend_from_slice(self.pin.public_key.as_bytes().as_ref());
         self.mode.write_to(out);
         out.extend_from_slice(&self.gate_input);
     }
@@ -94,11 +95,11 @@ impl UnitGate {
 /// associated data: every byte of the encoding before the ciphertext. See
 /// `spec/wire-format.md` §"Sealed unit".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SealedUnit {
+pub struct SealedUnit<S: Suite> {
     vault_id: VaultId,
     unit_id: Short<MAX_UNIT_ID_LEN>,
     version: u32,
-    gate: Option<UnitGate>,
+    gate: Option<UnitGate<S>>,
     nonce: [u8; NONCE_LEN],
     /// Ciphertext followed by the 16-byte tag.
     ciphertext: Vec<u8>,
@@ -116,17 +117,21 @@ fn check_unit(unit_id: &[u8], plaintext: &[u8]) -> Result<Short<MAX_UNIT_ID_LEN>
     Ok(id)
 }
 
-fn unit_key(root: &RootKey, unit_id: &[u8], gate_output: Option<&Output>) -> Zeroizing<[u8; 32]> {
+fn unit_key<S: Suite>(
+    root: &RootKey,
+    unit_id: &[u8],
+    gate_output: Option<&Output<S>>,
+) -> Zeroizing<[u8; 32]> {
     // unit_id is 1..=64 bytes (checked), so its length fits the one-byte prefix.
     let len = [u8::try_from(unit_id.len()).unwrap_or(u8::MAX)];
-    let gate: &[u8] = gate_output.map_or(&[], |o| o.as_secret_bytes());
+    let gate: &[u8] = gate_output.map_or(&[], |o| o.as_secret_bytes().as_ref());
     kdf::derive(
         kdf::CONTEXT_UNIT,
         &[root.as_secret_bytes(), &len, unit_id, gate],
     )
 }
 
-impl SealedUnit {
+impl<S: Suite> SealedUnit<S> {
     /// The vault this unit belongs to.
     pub fn vault_id(&self) -> VaultId {
         self.vault_id
@@ -145,7 +150,7 @@ impl SealedUnit {
     }
 
     /// The unit's own gate, if it has one.
-    pub fn gate(&self) -> Option<&UnitGate> {
+    pub fn gate(&self) -> Option<&UnitGate<S>> {
         self.gate.as_ref()
     }
 
@@ -233,7 +238,7 @@ impl SealedUnit {
         vault_id: VaultId,
         unit_id: &[u8],
         version: u32,
-        gate: Option<(UnitGate, &Output)>,
+        gate: Option<(UnitGate<S>, &Output<S>)>,
         plaintext: &[u8],
         rng: &mut R,
     ) -> Result<Self, Error> {
@@ -268,7 +273,7 @@ impl SealedUnit {
         &self,
         root: &RootKey,
         vault_id: VaultId,
-        gate_output: Option<&Output>,
+        gate_output: Option<&Output<S>>,
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
         if self.vault_id != vault_id {
             return Err(Error::OtherVault {
@@ -301,16 +306,16 @@ impl SealedUnit {
 }
 
 /// Sealing a unit behind its own gate, waiting for the key server's evaluation.
-pub struct GatedSeal {
+pub struct GatedSeal<S: Suite> {
     vault_id: VaultId,
     unit_id: Short<MAX_UNIT_ID_LEN>,
     version: u32,
     plaintext: Zeroizing<Vec<u8>>,
-    gate: UnitGate,
-    pending: PendingGate,
+    gate: UnitGate<S>,
+    pending: PendingGate<S>,
 }
 
-impl core::fmt::Debug for GatedSeal {
+impl<S: Suite> core::fmt::Debug for GatedSeal<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("GatedSeal")
             .field("gate", &self.gate)
@@ -318,7 +323,7 @@ impl core::fmt::Debug for GatedSeal {
     }
 }
 
-impl GatedSeal {
+impl<S: Suite> GatedSeal<S> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn start<R: CryptoRng + ?Sized>(
         vault_id: VaultId,
@@ -326,10 +331,10 @@ impl GatedSeal {
         version: u32,
         plaintext: &[u8],
         key_id: &str,
-        pin: ServerPin,
+        pin: ServerPin<S>,
         mode: GateMode,
         rng: &mut R,
-    ) -> Result<(Self, ServerRequest), Error> {
+    ) -> Result<(Self, ServerRequest<S>), Error> {
         let id = check_unit(unit_id, plaintext)?;
         let key_id = KeyId::new("gate key id", key_id).map_err(|error| Error::Decode {
             object: "unit gate",
@@ -371,10 +376,10 @@ impl GatedSeal {
     /// the same output before it is returned.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
-        vault: &UnlockedVault,
-        response: &GateResponse,
+        vault: &UnlockedVault<S>,
+        response: &GateResponse<S>,
         rng: &mut R,
-    ) -> Result<SealedUnit, Error> {
+    ) -> Result<SealedUnit<S>, Error> {
         if vault.vault_id() != self.vault_id {
             return Err(Error::OtherVault {
                 object: "unlocked vault",
@@ -405,15 +410,19 @@ impl GatedSeal {
 pub type UnitResult = Result<Zeroizing<Vec<u8>>, Error>;
 
 /// One request's pending evaluation, with the indexes (into the unit list) it evaluates.
-type Group = (Vec<usize>, PendingGate);
+type Group<S> = (Vec<usize>, PendingGate<S>);
+/// The started groups and the requests to send.
+type Started<S> = (Vec<Group<S>>, Vec<ServerRequest<S>>);
+/// Per unit: its gate's output, `None` for a unit in no group, or why it has none.
+type GateOutputs<S> = Vec<Result<Option<Output<S>>, Error>>;
 
 /// Groups gates by server key and mode, at most the unit-gate element budget per group
 /// (one request, one proof each): `(gate of the group, indexes into the unit list)`.
-fn group_gates<'a>(
-    gates: impl Iterator<Item = (usize, &'a UnitGate)>,
-) -> Vec<(&'a UnitGate, Vec<usize>)> {
+fn group_gates<'a, S: Suite>(
+    gates: impl Iterator<Item = (usize, &'a UnitGate<S>)>,
+) -> Vec<(&'a UnitGate<S>, Vec<usize>)> {
     let budget = Purpose::UnitGate.element_budget();
-    let mut grouped: Vec<(&UnitGate, Vec<usize>)> = Vec::new();
+    let mut grouped: Vec<(&UnitGate<S>, Vec<usize>)> = Vec::new();
     for (index, gate) in gates {
         match grouped
             .iter_mut()
@@ -428,11 +437,11 @@ fn group_gates<'a>(
 
 /// Blinds one request per group of gates; `gate_of(i)` is the gate whose input unit `i`
 /// contributes.
-fn start_groups<'a, R: CryptoRng + ?Sized>(
-    grouped: Vec<(&'a UnitGate, Vec<usize>)>,
-    gate_of: impl Fn(usize) -> Option<&'a UnitGate>,
+fn start_groups<'a, S: Suite, R: CryptoRng + ?Sized>(
+    grouped: Vec<(&'a UnitGate<S>, Vec<usize>)>,
+    gate_of: impl Fn(usize) -> Option<&'a UnitGate<S>>,
     rng: &mut R,
-) -> Result<(Vec<Group>, Vec<ServerRequest>), Error> {
+) -> Result<Started<S>, Error> {
     let mut groups = Vec::with_capacity(grouped.len());
     let mut requests = Vec::with_capacity(grouped.len());
     for (gate, members) in grouped {
@@ -456,18 +465,18 @@ fn start_groups<'a, R: CryptoRng + ?Sized>(
 /// Finishes groups started by [`start_groups`]: per unit (of `count`), its gate's output,
 /// [`Error::UnitGateRefused`] (no response), [`Error::UnitGateProof`] (a response that
 /// failed verification), or `Ok(None)` for a unit in no group.
-fn finish_groups(
-    groups: Vec<Group>,
+fn finish_groups<S: Suite>(
+    groups: Vec<Group<S>>,
     count: usize,
-    responses: &[Option<GateResponse>],
-) -> Result<Vec<Result<Option<Output>, Error>>, Error> {
+    responses: &[Option<GateResponse<S>>],
+) -> Result<GateOutputs<S>, Error> {
     if responses.len() != groups.len() {
         return Err(Error::ResponseCount {
             expected: groups.len(),
             found: responses.len(),
         });
     }
-    let mut outputs: Vec<Result<Option<Output>, Error>> = (0..count).map(|_| Ok(None)).collect();
+    let mut outputs: GateOutputs<S> = (0..count).map(|_| Ok(None)).collect();
     for ((members, pending), response) in groups.into_iter().zip(responses) {
         let results = match response {
             None => Err(Error::UnitGateRefused),
@@ -498,13 +507,13 @@ fn finish_groups(
 /// Reading gated units: one batched request (one proof) per server key and mode, and per
 /// 256 units ([`crate::oprf::MAX_BATCH`]): reading 600 units behind one server costs three
 /// requests, and three audit events there.
-pub struct UnitRead {
-    units: Vec<SealedUnit>,
+pub struct UnitRead<S: Suite> {
+    units: Vec<SealedUnit<S>>,
     /// Per request: the indexes (into `units`) of the units it evaluates.
-    groups: Vec<Group>,
+    groups: Vec<Group<S>>,
 }
 
-impl core::fmt::Debug for UnitRead {
+impl<S: Suite> core::fmt::Debug for UnitRead<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("UnitRead")
             .field("units", &self.units.len())
@@ -513,12 +522,12 @@ impl core::fmt::Debug for UnitRead {
     }
 }
 
-impl UnitRead {
+impl<S: Suite> UnitRead<S> {
     /// Blinds the gate of every gated unit in `units`; units without a gate need no request.
     pub fn start<R: CryptoRng + ?Sized>(
-        units: &[SealedUnit],
+        units: &[SealedUnit<S>],
         rng: &mut R,
-    ) -> Result<(Self, Vec<ServerRequest>), Error> {
+    ) -> Result<(Self, Vec<ServerRequest<S>>), Error> {
         let grouped = group_gates(
             units
                 .iter()
@@ -541,8 +550,8 @@ impl UnitRead {
     /// ([`Error::UnitGateRefused`], [`Error::UnitGateProof`], [`Error::UnitOpen`], …).
     pub fn finish(
         self,
-        vault: &UnlockedVault,
-        responses: &[Option<GateResponse>],
+        vault: &UnlockedVault<S>,
+        responses: &[Option<GateResponse<S>>],
     ) -> Result<Vec<UnitResult>, Error> {
         let outputs = finish_groups(self.groups, self.units.len(), responses)?;
         Ok(self
@@ -559,11 +568,11 @@ impl UnitRead {
 /// Where a key server's unit gates move in a [`UnitMigration`]: its (newer) pinned key and
 /// the gate mode, from its key set.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GateTarget {
+pub struct GateTarget<S: Suite> {
     /// The key server's identity (the `key_id` of the gates to move).
     pub key_id: alloc::string::String,
     /// The unit-gate key to move to ([`Purpose::UnitGate`]).
-    pub pin: ServerPin,
+    pub pin: ServerPin<S>,
     /// The gate mode of the moved gates.
     pub mode: GateMode,
 }
@@ -576,15 +585,15 @@ pub struct GateTarget {
 ///
 /// Requests: one read request per server key (and per 256 units) for the gated units, then
 /// one seal request per target (and per 256 units). See `spec/protocol.md` §4.11.
-pub struct UnitMigration {
-    units: Vec<SealedUnit>,
-    reads: Vec<Group>,
+pub struct UnitMigration<S: Suite> {
+    units: Vec<SealedUnit<S>>,
+    reads: Vec<Group<S>>,
     /// The new gate of each unit that moves to a target.
-    new_gates: Vec<Option<UnitGate>>,
-    seals: Vec<Group>,
+    new_gates: Vec<Option<UnitGate<S>>>,
+    seals: Vec<Group<S>>,
 }
 
-impl core::fmt::Debug for UnitMigration {
+impl<S: Suite> core::fmt::Debug for UnitMigration<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("UnitMigration")
             .field("units", &self.units.len())
@@ -594,16 +603,16 @@ impl core::fmt::Debug for UnitMigration {
     }
 }
 
-impl UnitMigration {
+impl<S: Suite> UnitMigration<S> {
     /// Plans the migration of `units`: gated units whose key server (key id) has a target
     /// move to a fresh gate at the target's key, which must be newer than their current one
     /// ([`Error::KeyVersionNotNewer`]).
     pub fn start<R: CryptoRng + ?Sized>(
-        units: &[SealedUnit],
-        targets: &[GateTarget],
+        units: &[SealedUnit<S>],
+        targets: &[GateTarget<S>],
         rng: &mut R,
-    ) -> Result<(Self, Vec<ServerRequest>), Error> {
-        let target_of = |gate: &UnitGate| targets.iter().find(|t| t.key_id == gate.key_id());
+    ) -> Result<(Self, Vec<ServerRequest<S>>), Error> {
+        let target_of = |gate: &UnitGate<S>| targets.iter().find(|t| t.key_id == gate.key_id());
         let mut new_gates = Vec::with_capacity(units.len());
         for unit in units {
             let moved = match unit
@@ -671,11 +680,11 @@ impl UnitMigration {
     /// migration, and the old units stay what they were.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
-        old: &UnlockedVault,
-        new: &UnlockedVault,
-        responses: &[GateResponse],
+        old: &UnlockedVault<S>,
+        new: &UnlockedVault<S>,
+        responses: &[GateResponse<S>],
         rng: &mut R,
-    ) -> Result<Vec<SealedUnit>, Error> {
+    ) -> Result<Vec<SealedUnit<S>>, Error> {
         self.finish_with(old.root(), old.vault_id(), new, responses, rng)
     }
 
@@ -683,10 +692,10 @@ impl UnitMigration {
         self,
         old_root: &RootKey,
         old_id: VaultId,
-        new: &UnlockedVault,
-        responses: &[GateResponse],
+        new: &UnlockedVault<S>,
+        responses: &[GateResponse<S>],
         rng: &mut R,
-    ) -> Result<Vec<SealedUnit>, Error> {
+    ) -> Result<Vec<SealedUnit<S>>, Error> {
         if new.vault_id() != old_id {
             return Err(Error::OtherVault {
                 object: "unlocked vault",
@@ -700,7 +709,7 @@ impl UnitMigration {
             });
         }
         let (read_responses, seal_responses) = responses.split_at(self.reads.len());
-        let wrap = |rs: &[GateResponse]| rs.iter().cloned().map(Some).collect::<Vec<_>>();
+        let wrap = |rs: &[GateResponse<S>]| rs.iter().cloned().map(Some).collect::<Vec<_>>();
         let count = self.units.len();
         let read = finish_groups(self.reads, count, &wrap(read_responses))?;
         let sealed = finish_groups(self.seals, count, &wrap(seal_responses))?;

@@ -10,15 +10,17 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use super::UnlockedVault;
 use super::capsule::Capsule;
 use super::header::VaultHeader;
 use super::share::VaultShare;
 use crate::Error;
-use crate::gate::{GateResponse, PendingGate, ServerRequest};
+use crate::generic::UnlockedVault;
+use crate::generic::{GateResponse, KeySet, PendingGate, ServerRequest, Share};
+use crate::suite::Suite;
+
 use crate::kdf::Digest;
-use crate::keyserver::KeySet;
-use crate::sharing::{self, HolderSet, Share};
+
+use crate::sharing::{self, HolderSet};
 
 /// What the caller trusts when unlocking: the header it enrolled (by digest), and the key
 /// servers' key sets it obtained over an authenticated channel.
@@ -30,13 +32,22 @@ use crate::sharing::{self, HolderSet, Share};
 ///   share card — the user's own secrets) was dealt with it. A header that is anchored
 ///   can't be swapped, and a swapped capsule then yields a share that fails verification.
 /// * A trusted digest that differs from the header's is [`Error::UntrustedHeader`].
-#[derive(Clone, Debug, Default)]
-pub struct Trust {
+#[derive(Clone, Debug)]
+pub struct Trust<S: Suite> {
     header_digest: Option<Digest>,
-    key_sets: Vec<(String, KeySet)>,
+    key_sets: Vec<(String, KeySet<S>)>,
 }
 
-impl Trust {
+impl<S: Suite> Default for Trust<S> {
+    fn default() -> Self {
+        Self {
+            header_digest: None,
+            key_sets: Vec::new(),
+        }
+    }
+}
+
+impl<S: Suite> Trust<S> {
     /// Trusts nothing yet: only shares given to the unlock anchor the header.
     pub fn new() -> Self {
         Self::default()
@@ -49,13 +60,13 @@ impl Trust {
     }
 
     /// Trusts `keys` as key server `key_id`'s key set.
-    pub fn key_set(mut self, key_id: &str, keys: KeySet) -> Self {
+    pub fn key_set(mut self, key_id: &str, keys: KeySet<S>) -> Self {
         self.key_sets.retain(|(id, _)| id != key_id);
         self.key_sets.push((String::from(key_id), keys));
         self
     }
 
-    fn check_capsule(&self, capsule: &Capsule, header_anchored: bool) -> Result<(), Error> {
+    fn check_capsule(&self, capsule: &Capsule<S>, header_anchored: bool) -> Result<(), Error> {
         let holder = capsule.holder();
         match self.key_sets.iter().find(|(id, _)| id == capsule.key_id()) {
             Some((_, keys)) => {
@@ -77,19 +88,19 @@ impl Trust {
 }
 
 /// One request's capsules, waiting for the key server's answer.
-struct Group {
-    capsules: Vec<Capsule>,
-    gate: PendingGate,
+struct Group<S: Suite> {
+    capsules: Vec<Capsule<S>>,
+    gate: PendingGate<S>,
 }
 
 /// An unlock waiting for the key servers' answers. Single use.
-pub struct Unlock {
-    header: VaultHeader,
-    shares: Vec<Share>,
-    pending: Vec<Group>,
+pub struct Unlock<S: Suite> {
+    header: VaultHeader<S>,
+    shares: Vec<Share<S>>,
+    pending: Vec<Group<S>>,
 }
 
-impl core::fmt::Debug for Unlock {
+impl<S: Suite> core::fmt::Debug for Unlock<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Unlock")
             .field("vault_id", &self.header.vault_id())
@@ -99,7 +110,7 @@ impl core::fmt::Debug for Unlock {
     }
 }
 
-impl Unlock {
+impl<S: Suite> Unlock<S> {
     /// Starts unlocking `header` with the shares at hand (device shares, share cards'
     /// shares) and the capsules to open, trusting what `trust` says. Capsules for the same
     /// server key and mode are batched into one request, except password capsules: each
@@ -110,13 +121,13 @@ impl Unlock {
     /// (vault, epoch, header digest, holder); every capsule against the header (vault,
     /// epoch, holder, key id) and then against `trust`; a holder given twice is an error.
     pub fn start<R: CryptoRng + ?Sized>(
-        header: &VaultHeader,
-        shares: &[VaultShare],
-        capsules: &[Capsule],
-        trust: &Trust,
+        header: &VaultHeader<S>,
+        shares: &[VaultShare<S>],
+        capsules: &[Capsule<S>],
+        trust: &Trust<S>,
         password: Option<&[u8]>,
         rng: &mut R,
-    ) -> Result<(Self, Vec<ServerRequest>), Error> {
+    ) -> Result<(Self, Vec<ServerRequest<S>>), Error> {
         if trust
             .header_digest
             .is_some_and(|digest| &digest != header.digest())
@@ -135,14 +146,14 @@ impl Unlock {
         }
         // Group capsules by (server, key, purpose, mode): one request, one proof per group,
         // at most the purpose's element budget per request.
-        let mut groups: Vec<Vec<Capsule>> = Vec::new();
+        let mut groups: Vec<Vec<Capsule<S>>> = Vec::new();
         for capsule in capsules {
             capsule.check_binding(header)?;
             trust.check_capsule(capsule, anchored)?;
             if !seen.insert(capsule.holder()) {
                 return Err(Error::DuplicateHolder(capsule.holder()));
             }
-            let same = |group: &Vec<Capsule>| {
+            let same = |group: &Vec<Capsule<S>>| {
                 group.len() < capsule.purpose().element_budget()
                     && group.first().is_some_and(|c| {
                         c.key_id() == capsule.key_id()
@@ -195,9 +206,9 @@ impl Unlock {
     /// commitments, combined, and checked against `C_0`.
     pub fn finish<R: CryptoRng + ?Sized>(
         self,
-        responses: &[Option<GateResponse>],
+        responses: &[Option<GateResponse<S>>],
         rng: &mut R,
-    ) -> Result<UnlockedVault, Error> {
+    ) -> Result<UnlockedVault<S>, Error> {
         let Self {
             header,
             mut shares,

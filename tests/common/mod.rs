@@ -1,17 +1,22 @@
 //! Test world shared by the vault and lifecycle tests: in-process key servers (each with an
 //! in-memory record store for the test user) and the enroll/unlock round trips through them.
+//!
+//! Written once for every suite: the including module names the suite's API as `qk`
+//! (`quorumkey`, or `qk::ristretto255`) and its suite as `SUITE`.
 #![allow(dead_code)]
+
+use super::{SUITE, qk};
 
 use std::cell::RefCell;
 
-use quorumkey::Error;
-use quorumkey::gate::{GateMode, GateResponse, PasswordParams, ServerPin, ServerRequest};
-use quorumkey::keyserver::{
+use qk::Error;
+use qk::gate::{GateMode, GateResponse, PasswordParams, ServerPin, ServerRequest};
+use qk::keyserver::{
     AuditAction, AuditEvent, KeyServer, KeySet, Operation, PasswordSetup, TagChange, UnlockProof,
     UserRecord,
 };
-use quorumkey::policy::Policy;
-use quorumkey::vault::{
+use qk::policy::Policy;
+use qk::vault::{
     Capsule, Enrolled, Enrollment, KeyServerSetup, Password, Trust, Unlock, UnlockedVault,
     VaultHeader, VaultShare,
 };
@@ -63,7 +68,7 @@ impl Server {
         let current = self.record.borrow().clone();
         let outcome = self
             .server
-            .handle(USER, current.as_ref(), operation, &mut rng)?;
+            .handle_in(SUITE, USER, current.as_ref(), operation, &mut rng)?;
         let stored = outcome.record_update().cloned();
         if let Some(update) = &stored {
             // Compare-and-set: the revision moves by exactly one.
@@ -109,12 +114,7 @@ impl Server {
         KeySet::from_bytes(&self.call(Operation::ChangeTag(&change.to_secret_bytes()))?)
     }
 
-    pub fn pin(
-        &self,
-        version: u32,
-        purpose: quorumkey::gate::Purpose,
-        mode: &GateMode,
-    ) -> ServerPin {
+    pub fn pin(&self, version: u32, purpose: qk::gate::Purpose, mode: &GateMode) -> ServerPin {
         self.key_set().pin(version, purpose, mode.mode()).unwrap()
     }
 
@@ -183,7 +183,7 @@ pub fn enroll(
             let server = servers.iter().find(|s| s.key_id == *key_id).unwrap();
             if !matches!(
                 server.key_set().guard(),
-                quorumkey::keyserver::GuardStatus::Active { .. }
+                qk::keyserver::GuardStatus::Active { .. }
             ) {
                 server
                     .set_password(&enrollment.password_setup(key_id, 10).unwrap())

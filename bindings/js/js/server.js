@@ -27,6 +27,8 @@ const ROUTES = [
 ];
 
 const encoder = new TextEncoder();
+/** The suites a key set can be asked for in (`?suite=`). */
+const SUITES = ['p256', 'ristretto255'];
 
 /** A master seed (32 bytes) from an environment variable holding 64 hex digits. */
 export function seedFromEnv(name = 'QUORUMKEY_MASTER_SEED') {
@@ -172,14 +174,15 @@ export class KeyServer {
    * Carries out one operation for the authenticated `user` with `store`: `name` is the
    * core's operation (`evaluate`, `get_keys`, `add_key_version`, `drop_key_version`,
    * `set_password`, `confirm_unlock`, `change_tag`), `body` its request bytes, `version`
-   * the key version to drop. Returns the response bytes once any record update is stored.
+   * the key version to drop, `suite` the suite of the key set answered (`p256`, the
+   * default, or `ristretto255`). Returns the response bytes once any record update is stored.
    * Throws a QuorumkeyError (`busy` after MAX_ATTEMPTS lost compare-and-set races).
    */
   async operation(user, name, store, options = {}) {
     return (await this.#run(user, name, store, options)).body;
   }
 
-  async #run(user, name, store, { body, version } = {}) {
+  async #run(user, name, store, { body, version, suite } = {}) {
     const userBytes = typeof user === 'string' ? encoder.encode(user) : a.bytes(user, 'user');
     const userId = typeof user === 'string' ? user : new TextDecoder().decode(user);
     checkStore(store);
@@ -188,7 +191,7 @@ export class KeyServer {
       const stored = await storeCall('get', () => store.get(userId));
       if (stored !== null && stored !== undefined) a.bytes(stored, 'store.get() result');
       const expected = stored ? call((m) => m.recordRevision(stored)) : null;
-      const outcome = call(() => h.handle(userBytes, stored ?? undefined, name, body, version));
+      const outcome = call(() => h.handle(userBytes, stored ?? undefined, name, body, version, suite));
       try {
         const update = call(() => outcome.update());
         const auditHandle = call(() => outcome.audit());
@@ -253,7 +256,13 @@ export class KeyServer {
         version = /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
         if (!(version <= 0xffffffff)) return jsonError('invalid_version', 'the key version must be a u32', 400);
       }
-      const out = await this.#run(user, name, store, { body: route.body ? body : undefined, version });
+      // The suite of the key set answered (spec/http-api.md §3): `suite=p256|ristretto255`.
+      const params = [...url.searchParams];
+      const suite = params.length === 0 ? undefined
+        : params.length === 1 && params[0][0] === 'suite' && SUITES.includes(params[0][1]) ? params[0][1]
+          : null;
+      if (suite === null) return jsonError('malformed', 'query: only suite=p256|ristretto255', 400);
+      const out = await this.#run(user, name, store, { body: route.body ? body : undefined, version, suite });
       const status = name === 'add_key_version' && out.created ? 201 : 200;
       return { status, headers: { 'content-type': OCTETS }, body: out.body };
     } catch (e) {

@@ -13,13 +13,15 @@ export class KeyServerClient {
   #fetch;
   #headers;
   #timeout;
+  #query;
 
   /**
    * `url`: the key server's base URL. `token`: the bearer token, or a function returning
    * it (called per request, so it can refresh). `fetch`: a fetch implementation (default
-   * `globalThis.fetch`). `timeoutMs`: per request (default 15 s).
+   * `globalThis.fetch`). `timeoutMs`: per request (default 15 s). `suite`: the suite of the
+   * key sets asked for (`'p256'`, the server's default, or `'ristretto255'`).
    */
-  constructor({ url, token, fetch: f, headers = {}, timeoutMs = 15000 } = {}) {
+  constructor({ url, token, fetch: f, headers = {}, timeoutMs = 15000, suite } = {}) {
     a.string(url, 'url');
     this.#url = url.replace(/\/+$/, '');
     if (token !== undefined && typeof token !== 'string' && typeof token !== 'function') {
@@ -30,6 +32,10 @@ export class KeyServerClient {
     if (typeof this.#fetch !== 'function') throw new QuorumkeyError('unsupported', 'no fetch implementation');
     this.#headers = a.object(headers, 'headers');
     this.#timeout = a.integer(timeoutMs, 'timeoutMs', 1, 2 ** 31 - 1);
+    if (suite !== undefined && suite !== 'p256' && suite !== 'ristretto255') {
+      throw a.invalid("suite must be 'p256' or 'ristretto255'");
+    }
+    this.#query = suite === undefined ? '' : `?suite=${suite}`;
   }
 
   async #request(method, path, body, accept = OCTETS) {
@@ -66,32 +72,32 @@ export class KeyServerClient {
 
   /** `GET /v1/keys`: the user's key set. */
   getKeys() {
-    return this.#request('GET', '/v1/keys');
+    return this.#request('GET', `/v1/keys${this.#query}`);
   }
 
   /** `POST /v1/keys`: creates the user's record or adds a key version; the key set. */
   addKeyVersion() {
-    return this.#request('POST', '/v1/keys', new Uint8Array(0));
+    return this.#request('POST', `/v1/keys${this.#query}`, new Uint8Array(0));
   }
 
   /** `DELETE /v1/keys/{version}`: drops a key version; the key set. */
   dropKeyVersion(version) {
-    return this.#request('DELETE', `/v1/keys/${a.integer(version, 'version', 0, 2 ** 32 - 1)}`);
+    return this.#request('DELETE', `/v1/keys/${a.integer(version, 'version', 0, 2 ** 32 - 1)}${this.#query}`);
   }
 
   /** `POST /v1/password`: turns the password guard on; the key set. */
   setPassword(setup) {
-    return this.#request('POST', '/v1/password', a.bytes(setup, 'setup'));
+    return this.#request('POST', `/v1/password${this.#query}`, a.bytes(setup, 'setup'));
   }
 
   /** `POST /v1/password/unlocked`: proves an unlock (resets the guess counter); the key set. */
   confirmUnlock(proof) {
-    return this.#request('POST', '/v1/password/unlocked', a.bytes(proof, 'proof'));
+    return this.#request('POST', `/v1/password/unlocked${this.#query}`, a.bytes(proof, 'proof'));
   }
 
   /** `POST /v1/password/tag`: replaces the unlock tag after a rekey; the key set. */
   changeTag(change) {
-    return this.#request('POST', '/v1/password/tag', a.bytes(change, 'change'));
+    return this.#request('POST', `/v1/password/tag${this.#query}`, a.bytes(change, 'change'));
   }
 
   /** `GET /v1/audit`: the caller's audit events after `after` (JSON, spec §6). */

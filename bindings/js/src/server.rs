@@ -4,6 +4,7 @@
 use js_sys::{Array, Reflect, Uint8Array};
 use quorumkey::keyserver::{self, AuditAction, AuditEvent, Operation, UserRecord};
 use quorumkey::oprf::Mode;
+use quorumkey::suite::SuiteId;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
@@ -75,7 +76,9 @@ impl KeyServer {
 
     /// Carries out `operation` (`evaluate`, `get_keys`, `add_key_version`,
     /// `drop_key_version`, `set_password`, `confirm_unlock`, `change_tag`) for the
-    /// authenticated `user`, whose stored record is `record` (or none).
+    /// authenticated `user`, whose stored record is `record` (or none). Key sets are
+    /// answered in `suite` (`p256`, the default, or `ristretto255` when built with it); a
+    /// gate request is evaluated in the suite it names.
     pub fn handle(
         &self,
         user: &[u8],
@@ -83,7 +86,14 @@ impl KeyServer {
         operation: &str,
         body: Option<Vec<u8>>,
         version: Option<f64>,
+        suite: Option<String>,
     ) -> JsResult<Outcome> {
+        let suite = match suite.as_deref() {
+            None => SuiteId::P256,
+            Some(name) => SuiteId::from_name(name).ok_or_else(|| {
+                invalid("suite must be p256 or ristretto255 (in a build with it)")
+            })?,
+        };
         let record = record
             .map(|r| UserRecord::from_bytes(&Zeroizing::new(r)))
             .transpose()
@@ -105,7 +115,8 @@ impl KeyServer {
         };
         let inner = self
             .inner
-            .handle(
+            .handle_in(
+                suite,
                 user,
                 record.as_ref(),
                 operation,

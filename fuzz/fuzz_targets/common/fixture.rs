@@ -6,18 +6,24 @@
 //!
 //! `tests/malformed.rs` includes this file too, to write the fuzz seeds from the same
 //! objects.
+//!
+//! One fixture per suite (`fixture::<P256>()`, `fixture::<Ristretto255>()`), built alike.
+//! It names no suite itself, so `tests/malformed.rs` includes it without the
+//! `ristretto255` feature.
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
+use std::any::Any;
+use std::sync::Mutex;
 
-use quorumkey::gate::{GateMode, GateResponse, Purpose, ServerPin, ServerRequest};
-use quorumkey::keyserver::{KeyServer, KeySet, Operation, UserRecord};
-use quorumkey::oprf::Mode;
-use quorumkey::policy::Policy;
-use quorumkey::vault::{
-    Capsule, Enrollment, KeyServerSetup, ShareCard, Trust, Unlock, UnlockedVault, VaultHeader,
+use quorumkey::gate::{GateMode, Purpose};
+use quorumkey::generic::{
+    Capsule, Enrollment, GateResponse, KeyServerSetup, KeySet, SealedUnit, ServerPin,
+    ServerRequest, ShareCard, Suite, SuiteId, Trust, UnitRead, Unlock, UnlockedVault, VaultHeader,
     VaultShare,
 };
+use quorumkey::keyserver::{KeyServer, Operation, UserRecord};
+use quorumkey::oprf::Mode;
+use quorumkey::policy::Policy;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -26,17 +32,17 @@ pub const KEY_ID: &str = "keys.example";
 /// The guard's limit in the fixture's record (small, so a fuzzer burns it in a few steps).
 pub const MAX_GUESSES: u8 = 3;
 
-pub struct Fixture {
+pub struct Fixture<S: Suite> {
     pub server: KeyServer,
     /// The user's record as stored: versions 1 and 2, password guard on.
     pub record: UserRecord,
-    /// The key set of `record`.
-    pub keys: KeySet,
-    pub header: VaultHeader,
-    pub device: VaultShare,
-    pub card: ShareCard,
-    pub capsules: Vec<Capsule>,
-    pub vault: UnlockedVault,
+    /// The key set of `record`, in suite `S`.
+    pub keys: KeySet<S>,
+    pub header: VaultHeader<S>,
+    pub device: VaultShare<S>,
+    pub card: ShareCard<S>,
+    pub capsules: Vec<Capsule<S>>,
+    pub vault: UnlockedVault<S>,
     /// The ungated unit's bytes and plaintext.
     pub unit: Vec<u8>,
     /// The gated unit's bytes (VOPRF gate at the same server, key version 1).
@@ -62,12 +68,12 @@ pub fn rng(seed: u64) -> ChaCha20Rng {
 
 /// The key server's answer to `request` against `record`, the way a real server gives it:
 /// handle, store the update (here: only in this call), release.
-pub fn answer_with(
+pub fn answer_with<S: Suite>(
     server: &KeyServer,
     record: &UserRecord,
     request: &[u8],
     rng: &mut ChaCha20Rng,
-) -> Option<GateResponse> {
+) -> Option<GateResponse<S>> {
     let outcome = server
         .handle(USER, Some(record), Operation::Evaluate(request), rng)
         .ok()?;
@@ -77,19 +83,24 @@ pub fn answer_with(
 }
 
 /// The fixture server's answer to a client request.
-pub fn answer(f: &Fixture, request: &ServerRequest, rng: &mut ChaCha20Rng) -> Option<GateResponse> {
+pub fn answer<S: Suite>(
+    f: &Fixture<S>,
+    request: &ServerRequest<S>,
+    rng: &mut ChaCha20Rng,
+) -> Option<GateResponse<S>> {
     answer_with(&f.server, &f.record, &request.request.to_bytes(), rng)
 }
 
 /// Runs a record-changing operation and returns the stored update.
 fn change(
+    suite: SuiteId,
     server: &KeyServer,
     record: Option<&UserRecord>,
     operation: Operation<'_>,
     rng: &mut ChaCha20Rng,
 ) -> UserRecord {
     let outcome = server
-        .handle(USER, record, operation, rng)
+        .handle_in(suite, USER, record, operation, rng)
         .expect("fixture operation");
     let update = outcome.record_update().expect("an update").clone();
     outcome.release(Some(&update)).expect("release");
@@ -98,7 +109,7 @@ fn change(
 
 /// A pending unlock of the fixture's vault (device share + the capsule), rebuilt from a
 /// fixed RNG state so every input sees the same blinds.
-pub fn pending_unlock(f: &Fixture) -> (Unlock, Vec<ServerRequest>) {
+pub fn pending_unlock<S: Suite>(f: &Fixture<S>) -> (Unlock<S>, Vec<ServerRequest<S>>) {
     let mut r = f.unlock_rng.clone();
     Unlock::start(
         &f.header,
@@ -111,19 +122,26 @@ pub fn pending_unlock(f: &Fixture) -> (Unlock, Vec<ServerRequest>) {
     .expect("the fixture's unlock starts")
 }
 
-pub fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(build)
+/// The fixture of suite `S`, built on first use and kept for the process.
+pub fn fixture<S: Suite>() -> &'static Fixture<S> {
+    static BUILT: Mutex<Vec<&'static (dyn Any + Send + Sync)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(f) = built.iter().find_map(|f| f.downcast_ref::<Fixture<S>>()) {
+        return f;
+    }
+    let f: &'static Fixture<S> = Box::leak(Box::new(build::<S>()));
+    built.push(f);
+    f
 }
 
 /// The pin of `purpose` in VOPRF mode at `version` of the fixture's key set.
-pub fn pin(f: &Fixture, version: u32, purpose: Purpose) -> ServerPin {
+pub fn pin<S: Suite>(f: &Fixture<S>, version: u32, purpose: Purpose) -> ServerPin<S> {
     f.keys
         .pin(version, purpose, Mode::Voprf)
         .expect("the fixture's key set has the pin")
 }
 
-fn build() -> Fixture {
+fn build<S: Suite>() -> Fixture<S> {
     let mut r = rng(1);
     let server = KeyServer::new([0x5e; 32]);
     let policy = Policy::builder(2)
@@ -134,19 +152,20 @@ fn build() -> Fixture {
         .expect("policy");
     // The record: version 1, then the password guard with the vault's tag (set up before
     // any password evaluation, as an enrollment does).
-    let record = change(&server, None, Operation::AddKeyVersion, &mut r);
-    let enrollment = Enrollment::new(policy, &mut r).expect("deal");
+    let record = change(S::ID, &server, None, Operation::AddKeyVersion, &mut r);
+    let enrollment = Enrollment::<S>::new(policy, &mut r).expect("deal");
     let password_setup = enrollment
         .password_setup(KEY_ID, MAX_GUESSES)
         .expect("setup")
         .to_bytes();
     let record = change(
+        S::ID,
         &server,
         Some(&record),
         Operation::SetPassword(&password_setup),
         &mut r,
     );
-    let keys = server.key_set(USER, &record).expect("key set");
+    let keys = server.key_set_for::<S>(USER, &record).expect("key set");
     let setup =
         [
             KeyServerSetup::newest(2.try_into().expect("holder"), &keys, GateMode::Voprf, false)
@@ -155,7 +174,7 @@ fn build() -> Fixture {
     let (pending, requests) = enrollment
         .request_gates(&setup, None, &mut r)
         .expect("request gates");
-    let responses: Vec<GateResponse> = requests
+    let responses: Vec<GateResponse<S>> = requests
         .iter()
         .map(|q| {
             answer_with(&server, &record, &q.request.to_bytes(), &mut r).expect("enroll answer")
@@ -163,8 +182,14 @@ fn build() -> Fixture {
         .collect();
     let enrolled = pending.finish(&responses, &mut r).expect("enroll finish");
     // Version 2 on top: what a rotation adds, and what re-seals and refreshes move to.
-    let record = change(&server, Some(&record), Operation::AddKeyVersion, &mut r);
-    let keys = server.key_set(USER, &record).expect("key set");
+    let record = change(
+        S::ID,
+        &server,
+        Some(&record),
+        Operation::AddKeyVersion,
+        &mut r,
+    );
+    let keys = server.key_set_for::<S>(USER, &record).expect("key set");
     let plaintext: &'static [u8] = b"alice / hunter2";
     let unit = enrolled
         .vault
@@ -194,7 +219,7 @@ fn build() -> Fixture {
         .finish(&enrolled.vault, &response, &mut g)
         .expect("gated finish")
         .to_bytes();
-    let other = Enrollment::new(enrolled.header.policy().clone(), &mut rng(4)).expect("deal");
+    let other = Enrollment::<S>::new(enrolled.header.policy().clone(), &mut rng(4)).expect("deal");
     let tag_change = quorumkey::keyserver::TagChange::new(
         enrolled.vault.unlock_tag(KEY_ID),
         &other.unlock_tag(KEY_ID),
@@ -256,18 +281,17 @@ fn build() -> Fixture {
 
 /// The fixture's success paths really succeed, so a target that never sees `Ok` is not
 /// silently testing nothing.
-fn self_check(f: &Fixture) {
+fn self_check<S: Suite>(f: &Fixture<S>) {
     let (unlock, _) = pending_unlock(f);
-    let response = GateResponse::from_bytes(&f.unlock_response).expect("response decodes");
+    let response = GateResponse::<S>::from_bytes(&f.unlock_response).expect("response decodes");
     let vault = unlock
         .finish(&[Some(response)], &mut rng(0))
         .expect("the genuine response unlocks");
-    let unit = quorumkey::vault::SealedUnit::from_bytes(&f.unit).expect("unit decodes");
+    let unit = SealedUnit::<S>::from_bytes(&f.unit).expect("unit decodes");
     assert_eq!(&**vault.open_unit(&unit).expect("unit opens"), f.plaintext);
-    let gated = quorumkey::vault::SealedUnit::from_bytes(&f.gated_unit).expect("gated decodes");
+    let gated = SealedUnit::<S>::from_bytes(&f.gated_unit).expect("gated decodes");
     let mut r = rng(0);
-    let (read, requests) =
-        quorumkey::vault::UnitRead::start(std::slice::from_ref(&gated), &mut r).expect("read");
+    let (read, requests) = UnitRead::start(std::slice::from_ref(&gated), &mut r).expect("read");
     let responses: Vec<_> = requests.iter().map(|q| answer(f, q, &mut r)).collect();
     let results = read.finish(&vault, &responses).expect("read finish");
     assert!(matches!(results.first(), Some(Ok(p)) if &***p == f.plaintext));
@@ -278,7 +302,7 @@ fn self_check(f: &Fixture) {
     ] {
         assert!(
             f.server
-                .handle(USER, Some(&f.record), body, &mut rng(0))
+                .handle_in(S::ID, USER, Some(&f.record), body, &mut rng(0))
                 .is_ok(),
             "the genuine password operation is accepted"
         );

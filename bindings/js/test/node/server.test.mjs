@@ -119,3 +119,26 @@ test('the audit log is a hash chain the client can fetch', async () => {
   assert.equal(new Set(page.events.map((e) => e.chain)).size, 3);
   assert.equal((await c.audit({ after: 3 })).events.length, 0);
 });
+
+test('key sets in either suite from one record (?suite=)', async () => {
+  const auth = { authorization: 'Bearer ivan' };
+  const expectKeySet = async (res, suiteByte) => {
+    assert.equal(res.status, 200);
+    const body = new Uint8Array(await res.arrayBuffer());
+    // QK 02 08 ‖ suite.
+    assert.deepEqual([...body.subarray(0, 5)], [0x51, 0x4b, 0x02, 0x08, suiteByte]);
+    return body;
+  };
+  assert.equal((await raw('/v1/keys', { method: 'POST', headers: auth })).status, 201);
+  await expectKeySet(await raw('/v1/keys', { headers: auth }), 0x01);
+  await expectKeySet(await raw('/v1/keys?suite=p256', { headers: auth }), 0x01);
+  await expectKeySet(await raw('/v1/keys?suite=ristretto255', { headers: auth }), 0x02);
+  for (const bad of ['/v1/keys?suite=p384', '/v1/keys?suite=p256&x=1']) {
+    const res = await raw(bad, { headers: auth });
+    assert.equal(res.status, 400, bad);
+    assert.equal((await res.json()).error.code, 'malformed');
+  }
+  const r255 = new qk.KeyServerClient({ url: base, token: 'ivan', suite: 'ristretto255' });
+  assert.equal((await r255.getKeys())[4], 0x02);
+  assert.throws(() => new qk.KeyServerClient({ url: base, suite: 'p384' }), (e) => e.code === 'invalid_argument');
+});
