@@ -8,10 +8,17 @@
 # skip with a message — except in CI (`CI` set), where that is an error.
 
 postgres_available=0
+if ! command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ -n "${CI:-}" ]; then
+    apt-get install -y --no-install-recommends postgresql-15 >/dev/null
+fi
 if command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     if ! pg_lsclusters 2>/dev/null | grep -q online; then
         pg_ctlcluster 15 main start
     fi
+    for _ in $(seq 1 30); do
+        su postgres -c "pg_isready -q" && break
+        sleep 1
+    done
     su postgres -c "psql -qc \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'quorumkey') THEN CREATE ROLE quorumkey LOGIN CREATEDB PASSWORD 'quorumkey'; END IF; END \\\$\\\$;\""
     postgres_available=1
 elif [ -n "${CI:-}" ]; then
