@@ -361,6 +361,12 @@ export class UnlockedVault implements Disposable {
   readUnits(units: Uint8Array[]): UnitRead;
   /** The unlock proof for `keyId` (`POST /v1/password/unlocked`; secret). */
   unlockProof(keyId: string): Uint8Array;
+  /**
+   * The password setup for `keyId` (`POST /v1/password`): a new guard after the old one
+   * burned, or a first one. Then re-seal that server's capsule behind the new password
+   * (the `setPassword` flow does both).
+   */
+  passwordSetup(keyId: string, maxGuesses?: number): Uint8Array;
   /** After a rekey: replaces the unlock tag at `keyId` by `next`'s (`POST /v1/password/tag`; secret). */
   tagChange(keyId: string, next: UnlockedVault): Uint8Array;
   /** Starts re-sealing a capsule under the newest key of `keySet` (rotation, password change). */
@@ -644,6 +650,23 @@ export function revoke(vault: UnlockedVault, args: {
   /** The POPRF label of moved unit gates, by key id (default: the one the units share). */
   unitInfo?: Record<string, string | Uint8Array>;
 } & VaultOptions): Promise<Change & { units: Uint8Array[] }>;
+
+/**
+ * A new password guard at each key server of `capsules`, then the capsules re-sealed
+ * behind `password` on a new key version: the way back after the password keys burned,
+ * or a first password. `vault` is opened by other holders (a device share and the card).
+ * Refused (`password_already_set`) while a guard is live: change a live password with
+ * `reseal`. Persist the capsules, then `commit()`.
+ */
+export function newPassword(vault: UnlockedVault, args: {
+  header: Uint8Array;
+  capsules: Uint8Array[];
+  servers: Servers;
+  password: PasswordInput;
+  /** Wrong guesses allowed between proven unlocks (1–255, default 10). */
+  maxGuesses?: number;
+  info?: Record<string, string | Uint8Array>;
+}): Promise<{ capsules: Uint8Array[]; units: Uint8Array[]; commit(): Promise<void> }>;
 
 /**
  * Re-seals capsules under a new key version at their key servers (rotation, password

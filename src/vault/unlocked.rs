@@ -15,7 +15,7 @@ use crate::generic::{Secret, ServerRequest, Share};
 use crate::suite::Suite;
 
 use crate::kdf;
-use crate::keyserver::{TagChange, UnlockProof, UnlockTag};
+use crate::keyserver::{PasswordSetup, TagChange, UnlockProof, UnlockTag};
 use crate::policy::Policy;
 
 /// An open vault: holds the root key and seals and opens units.
@@ -76,6 +76,18 @@ impl<S: Suite> UnlockedVault<S> {
     /// at that server, to reset its guess counter.
     pub fn unlock_proof(&self, key_id: &str) -> UnlockProof {
         UnlockProof::new(self.unlock_tag(key_id))
+    }
+
+    /// What key server `key_id` needs to turn a password guard on for this vault
+    /// (`POST /v1/password`): the way back after the guard burned (`spec/protocol.md`
+    /// §6.3), or to add a password to a vault enrolled without one. The server accepts it
+    /// only when the user has no live guard. Then re-seal the capsule for that server
+    /// with the new password ([`reseal`](Self::reseal), on a new key version) and prove the
+    /// unlock ([`unlock_proof`](Self::unlock_proof)).
+    ///
+    /// [`Error::MaxGuesses`] for `max_guesses` of 0.
+    pub fn password_setup(&self, key_id: &str, max_guesses: u8) -> Result<PasswordSetup, Error> {
+        PasswordSetup::new(max_guesses, &self.unlock_tag(key_id))
     }
 
     /// After a rekey, replaces this vault's unlock tag at key server `key_id` by the new

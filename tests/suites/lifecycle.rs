@@ -441,6 +441,128 @@ fn password_change_is_a_reseal() {
     assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
 }
 
+/// After the guard burned, the device and the recovery card (which reach `t` without the
+/// key server) open the vault; the vault sets a new guard (new password materials, so new
+/// password keys) and re-seals the key server's capsule behind a new PIN. The old capsule
+/// stays dead, with the old PIN or the new one.
+#[test]
+fn a_burned_pin_is_replaced_from_the_device_and_the_card() {
+    use qk::keyserver::GuardStatus;
+    use qk::vault::KeyServerSetup;
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, Some(b"4711"), 60);
+    for seed in 0..10 {
+        let err = unlock(
+            &enrolled.header,
+            &enrolled.device_shares,
+            &enrolled.capsules,
+            &servers,
+            Some(b"0000"),
+            61 + seed,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::WrongPassword { .. }), "{err:?}");
+    }
+    assert_eq!(
+        servers[0].key_set().guard(),
+        GuardStatus::Burned { max_guesses: 10 }
+    );
+
+    // The device and the card alone: no key server, no PIN.
+    let shares = [
+        enrolled.device_shares[0].clone(),
+        enrolled.cards[0].clone().into_share(),
+    ];
+    let vault = unlock(&enrolled.header, &shares, &[], &servers, None, 80).unwrap();
+    // A second guard cannot be set while one is live; the first one can after a burn.
+    let keys = servers[0]
+        .set_password(&vault.password_setup("keys.example", 5).unwrap())
+        .unwrap();
+    assert_eq!(
+        keys.guard(),
+        GuardStatus::Active {
+            max_guesses: 5,
+            guesses_remaining: 5
+        }
+    );
+    assert_eq!(
+        servers[0]
+            .set_password(&vault.password_setup("keys.example", 5).unwrap())
+            .unwrap_err(),
+        Error::PasswordAlreadySet
+    );
+    assert!(vault.password_setup("keys.example", 0).is_err());
+
+    // Re-seal the capsule behind the new PIN, on a new key version; prove the unlock.
+    let keys = servers[0].add_version();
+    let setup = KeyServerSetup::newest(enrolled.capsules[0].holder(), &keys, GateMode::Voprf, true)
+        .unwrap();
+    let mut r = rng(81);
+    let (reseal, request) = vault
+        .reseal(
+            &enrolled.header,
+            &enrolled.capsules[0],
+            &setup,
+            Some(password(b"2580")),
+            &mut r,
+        )
+        .unwrap();
+    let capsule = reseal
+        .finish(&servers[0].answer(&request).unwrap(), &mut r)
+        .unwrap();
+    servers[0]
+        .confirm(&vault.unlock_proof("keys.example"))
+        .unwrap();
+    servers[0].drop_version(1).unwrap();
+
+    let fresh = std::slice::from_ref(&capsule);
+    let device = &enrolled.device_shares;
+    let err = unlock(&enrolled.header, device, fresh, &servers, Some(b"4711"), 82).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::WrongPassword {
+                guesses_remaining: Some(4),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let reopened = unlock(&enrolled.header, device, fresh, &servers, Some(b"2580"), 83).unwrap();
+    assert_eq!(reopened.vault_id(), vault.vault_id());
+    assert_eq!(
+        servers[0].key_set().guard(),
+        GuardStatus::Active {
+            max_guesses: 5,
+            guesses_remaining: 5
+        },
+        "the proof after the right PIN reset the count"
+    );
+    // The capsule sealed before the burn opens with neither PIN: its key is no longer in
+    // the key set, and the server cannot answer for it even when the capsule is trusted.
+    let old = &enrolled.capsules;
+    for (pin, seed) in [(&b"4711"[..], 84), (&b"2580"[..], 86)] {
+        let err = unlock(&enrolled.header, device, old, &servers, Some(pin), seed).unwrap_err();
+        assert_eq!(
+            err,
+            Error::UntrustedKey {
+                holder: old[0].holder()
+            }
+        );
+        let err = unlock_trusting(
+            &Trust::new(),
+            &enrolled.header,
+            device,
+            old,
+            &servers,
+            Some(pin),
+            seed + 1,
+        )
+        .unwrap_err();
+        assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
+    }
+}
+
 /// Two-phase changes: random sequences of re-deals, re-seals, rekeys, recoveries and unit
 /// additions, each with a failure possibly injected in the middle (a dropped response, a
 /// wrong server key). The app persists new artifacts only after an operation succeeds and

@@ -520,6 +520,19 @@ export class UnlockedVault extends Handle {
     return call(() => h.unlockProof(keyId));
   }
 
+  /**
+   * The password setup to send key server `keyId` (`POST /v1/password`): a new guard after
+   * the old one burned (or a first one for a vault enrolled without a password). Then
+   * re-seal that server's capsule behind the new password; `setPassword` in the flows does
+   * both.
+   */
+  passwordSetup(keyId, maxGuesses = 10) {
+    a.string(keyId, 'keyId');
+    a.integer(maxGuesses, 'maxGuesses', 1, 255);
+    const h = this.#use();
+    return call(() => h.passwordSetup(keyId, maxGuesses));
+  }
+
   /** After a rekey: replaces this vault's unlock tag at `keyId` by `next`'s (`POST /v1/password/tag`). */
   tagChange(keyId, next) {
     a.string(keyId, 'keyId');

@@ -281,6 +281,24 @@ export async function rekey(vault, args = {}) {
 }
 
 /**
+ * A new password guard, then the capsules re-sealed behind `password`: the way back after a
+ * key server burned the password keys (too many wrong guesses), or a first password for a
+ * vault enrolled without one. `vault` is opened by other holders (a device share and the
+ * recovery card). Each key server of `capsules` gets a new guard (`maxGuesses`, default 10;
+ * refused with `password_already_set` while a guard is live: change a live password with
+ * `reseal`), then a new key version the capsule is re-sealed under. Persist the returned
+ * capsules, then `commit()` drops the old versions.
+ */
+export async function newPassword(vault, { header, capsules, servers, password, maxGuesses = 10, info = {} } = {}) {
+  await ready();
+  if (password === undefined || password === null) throw a.invalid('password is required');
+  const transport = transports(servers);
+  const keyIds = new Set(a.array(capsules, 'capsules').map((c, i) => inspectCapsule(a.bytes(c, `capsules[${i}]`)).keyId));
+  for (const keyId of keyIds) await transport(keyId).setPassword(vault.passwordSetup(keyId, maxGuesses));
+  return reseal(vault, { header, capsules, servers, password, info });
+}
+
+/**
  * Re-seals capsules under each key server's new key version (after the operator rotated
  * its master seed, or to change or remove the password): adds a version, re-seals, and
  * returns the new capsules with `commit()` to drop the old versions once persisted.

@@ -8,7 +8,7 @@ export {
   Unlock, UnlockedVault, GatedSeal, UnitRead, Reseal, Revocation, UnitMigration, UnitIndex, keyServerSetup,
 } from './client.js';
 export {
-  enroll, unlock, recover, refresh, redeal, rekey, revoke, reseal, migrateUnits, needsReseal, keySetOrCreate,
+  enroll, unlock, recover, refresh, redeal, rekey, revoke, reseal, newPassword, migrateUnits, needsReseal, keySetOrCreate,
 } from './flows.js';
 export { KeyServerClient } from './transport.js';
 export { SecureStorageShareStore, MemoryShareStore } from './storage.js';

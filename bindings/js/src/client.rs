@@ -832,6 +832,18 @@ impl Vault {
         Ok(Uint8Array::from(&proof[..]))
     }
 
+    /// The password setup (`POST /v1/password`) for key server `key_id`: a new guard after
+    /// a burn, or a first one for a vault enrolled without a password.
+    #[wasm_bindgen(js_name = passwordSetup)]
+    pub fn password_setup(&self, key_id: &str, max_guesses: f64) -> JsResult<Vec<u8>> {
+        let max = byte(max_guesses, "maxGuesses")?;
+        Ok(self
+            .get()?
+            .password_setup(key_id, max)
+            .map_err(core)?
+            .to_bytes())
+    }
+
     /// After a rekey: replaces this vault's unlock tag at `key_id` by `next`'s.
     #[wasm_bindgen(js_name = tagChange)]
     pub fn tag_change(&self, key_id: &str, next: &Vault) -> JsResult<Uint8Array> {

@@ -165,3 +165,34 @@ test('rekey with a password moves the unlock tag (tag_change), and the old tag n
   await t.confirmUnlock(next.vault.unlockProof(KEY_ID));
   await rejectsCode(t.confirmUnlock(e.vault.unlockProof(KEY_ID)), 'unlock_tag_mismatch');
 });
+
+test('newPassword: after the burn, the device share and the card open the vault and set a new PIN', async () => {
+  const ks = await keyServer();
+  const servers = ks.servers();
+  const t = servers[KEY_ID];
+  const e = await qk.enroll({ policy: policy2of3, servers, password: fastPassword('4711'), maxGuesses: 2 });
+  const unit = e.vault.seal('vendor', 'kept');
+  const wrong = { header: e.header, shares: e.deviceShares, capsules: e.capsules, servers, password: fastPassword('0000') };
+  await assert.rejects(qk.unlock(wrong), (err) => err.code === 'wrong_password' && err.guessesRemaining === 1);
+  await assert.rejects(qk.unlock(wrong), (err) => err.code === 'wrong_password' && err.guessesRemaining === 0);
+  assert.equal(qk.inspectKeySet(await t.getKeys()).guard.state, 'burned');
+
+  // The device share and the card reach t = 2 without the key server.
+  const card = qk.ShareCard.fromText(e.cards[0].toSecretText());
+  const vault = await qk.unlock({ header: e.header, shares: [e.deviceShares[0], card], capsules: [], servers });
+  throwsCode(() => vault.passwordSetup(KEY_ID, 0), 'invalid_argument');
+  const pin = fastPassword('2580');
+  const changed = await qk.newPassword(vault, { header: e.header, capsules: e.capsules, servers, password: pin, maxGuesses: 3 });
+  await changed.commit();
+  assert.deepEqual(qk.inspectKeySet(await t.getKeys()).guard, { state: 'active', maxGuesses: 3, guessesRemaining: 3 });
+  // A live guard is not replaced: a password change is a reseal.
+  await rejectsCode(qk.newPassword(vault, { header: e.header, capsules: changed.capsules, servers, password: pin }), 'password_already_set');
+
+  const device = { header: e.header, shares: e.deviceShares, servers };
+  const opened = await qk.unlock({ ...device, capsules: changed.capsules, password: pin });
+  assert.equal(opened.openText(unit), 'kept');
+  await assert.rejects(qk.unlock({ ...device, capsules: changed.capsules, password: fastPassword('4711') }),
+    (err) => err.code === 'wrong_password' && err.guessesRemaining === 2);
+  // The capsule sealed before the burn stays dead.
+  await rejectsCode(qk.unlock({ ...device, capsules: e.capsules, password: pin }), 'untrusted_key');
+});

@@ -4,7 +4,7 @@ import {
   ready, isReady, QuorumkeyError, WrongPasswordError, isQuorumkeyError, errorCodes, encodePolicy, inspectHeader,
   inspectPolicy, inspectCapsule, inspectUnit, inspectKeySet, recoveryKit, openRecoveryKit, DeviceShare, ShareCard,
   Enrollment, PendingEnrollment, Unlock, UnlockedVault, GatedSeal, UnitRead, Reseal, DEFAULT_IDLE_TIMEOUT_MS,
-  KeyServerClient, enroll, unlock, recover, redeal, rekey, reseal, needsReseal, keySetOrCreate, IndexedDbShareStore,
+  KeyServerClient, enroll, unlock, recover, redeal, rekey, reseal, newPassword, needsReseal, keySetOrCreate, IndexedDbShareStore,
   FileShareStore, SecureStorageShareStore, MemoryShareStore, refresh, revoke, migrateUnits, Revocation, UnitMigration,
   UnitIndex, keyServerSetup,
 } from 'quorumkey';
@@ -68,6 +68,10 @@ export async function app(): Promise<void> {
   const moved: Uint8Array[] = rekeyed.units;
   const resealed = await reseal(vault, { header: enrolled.header, capsules: enrolled.capsules, servers });
   const rotate: boolean = needsReseal(resealed.capsules[0], await keySetOrCreate(client));
+  const pinSetup: Uint8Array = vault.passwordSetup('keys.example.com', 10);
+  const pinned = await newPassword(vault, { header: enrolled.header, capsules: enrolled.capsules, servers, password: 'new pin', maxGuesses: 5 });
+  await pinned.commit();
+  void pinSetup;
   const recovered = await recover({ kit, cards: ['QK2-…'], servers });
   const v2: UnlockedVault = await unlock({ header: enrolled.header, shares: [share], capsules: enrolled.capsules, servers });
   const audit: { events: AuditEventJson[] } = await new KeyServerClient({ url: 'x' }).audit({ after: 0 });
