@@ -742,8 +742,7 @@ fn main() -> Result<(), Error> {
         &[],
         None,
     )?;
-    let setup = alice.unlock_tag(KEY_ID);
-    let setup = quorumkey::keyserver::PasswordSetup::new(10, &setup)?;
+    let setup = alice.password_setup(KEY_ID, 10)?;
     client.call("POST", "/v1/password", &setup.to_bytes())?;
     let keys = client.add_version()?;
     let setup = KeyServerSetup::newest(2.try_into()?, &keys, GateMode::Voprf, true)?;

@@ -18,7 +18,9 @@ use crate::generic::UnlockedVault;
 use crate::generic::{GateResponse, KeySet, PendingGate, ServerRequest, Share};
 use crate::suite::Suite;
 
+use crate::gate::Purpose;
 use crate::kdf::Digest;
+use crate::keyserver::GuardStatus;
 
 use crate::sharing::{self, HolderSet};
 
@@ -26,7 +28,9 @@ use crate::sharing::{self, HolderSet};
 /// servers' key sets it obtained over an authenticated channel.
 ///
 /// * A capsule whose key server has a key set here must pin a key of that set (for its
-///   version, purpose and mode), else [`Error::UntrustedKey`].
+///   version, purpose and mode), else [`Error::UntrustedKey`] — or
+///   [`Error::PasswordBurned`] for a password capsule whose key version is in the set but
+///   whose password keys the burned guard destroyed.
 /// * A capsule of any other key server is accepted only if the header is anchored: its
 ///   digest is the trusted one, or a share given to the unlock (the device's share, a
 ///   share card — the user's own secrets) was dealt with it. A header that is anchored
@@ -77,6 +81,16 @@ impl<S: Suite> Trust<S> {
                 );
                 if trusted.as_ref() == Some(capsule.pin()) {
                     Ok(())
+                } else if capsule.purpose() == Purpose::PasswordCapsule
+                    && matches!(keys.guard(), GuardStatus::Burned { .. })
+                    && keys
+                        .versions()
+                        .iter()
+                        .any(|v| v.version() == capsule.key_version())
+                {
+                    // The version is still there, its password keys are not: the guard
+                    // burned them (spec §6.3). Say so, rather than "untrusted".
+                    Err(Error::PasswordBurned)
                 } else {
                     Err(Error::UntrustedKey { holder })
                 }

@@ -131,6 +131,17 @@ fn the_old_pin_attack_stops_at_max_guesses_with_the_key_burned() {
     )
     .unwrap_err();
     assert_eq!(err, Error::NotEnoughShares { needed: 2, got: 1 });
+    // A client that trusts the key set learns why before asking: the guard burned.
+    let err = unlock(
+        &enrolled.header,
+        &enrolled.device_shares,
+        &enrolled.capsules,
+        &servers,
+        Some(b"4711"),
+        201,
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::PasswordBurned);
     let record = servers[0].record.borrow().clone().unwrap();
     let key = KeyServer::new([7; 32]);
     assert_eq!(

@@ -159,8 +159,9 @@ test('password: the guard burns after max guesses', async () => {
   await assert.rejects(qk.unlock(args), (err) => err.code === 'wrong_password' && err.guessesRemaining === 0);
   const t = ks.servers()[KEY_ID];
   assert.equal(qk.inspectKeySet(await t.getKeys()).guard.state, 'burned');
-  // The password keys are gone: the key set no longer has them, and the server refuses.
-  await rejectsCode(qk.unlock({ ...args, password: fastPassword('pin 1234') }), 'untrusted_key');
+  // The password keys are gone: the key set no longer has them (the unlock says the guard
+  // burned), and the server refuses.
+  await rejectsCode(qk.unlock({ ...args, password: fastPassword('pin 1234') }), 'password_burned');
   const u = qk.Unlock.start({ header: e.header, shares: e.deviceShares, capsules: e.capsules, password: fastPassword('pin 1234') });
   await rejectsCode(t.evaluate(u.requests[0].body), 'password_burned');
 });
