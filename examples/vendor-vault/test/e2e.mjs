@@ -20,6 +20,8 @@ const mode = embedded ? 'embedded' : 'standalone';
 const shots = join(process.env.SCREENSHOT_DIR ?? join(REPO, 'target/vendor-vault-screenshots'), mode);
 const IDLE_SECONDS = 15;
 const PIN = '2468';
+/** The PIN set after the first one's key was destroyed. */
+const NEW_PIN = '135790';
 const tag = randomBytes(6).toString('hex');
 const tmp = mkdtempSync(join(tmpdir(), 'vendor-vault-e2e-'));
 rmSync(shots, { recursive: true, force: true });
@@ -174,6 +176,8 @@ async function main() {
   let b;
   let userId;
   let cardText;
+  /** Recovery cards replaced since (each must be absent from every database and log too). */
+  const oldCards = [];
   try {
     a = await device('a');
     const pa = a.page;
@@ -307,6 +311,45 @@ async function main() {
       await admin.close();
     });
 
+    await step('ten wrong PINs destroy the PIN key; this browser and the card set a new PIN', async () => {
+      await login(pa, account.username, account.password);
+      await pa.waitForSelector('#unlock-form');
+      // The right PIN earlier reset the count to 10.
+      for (let left = 9; left >= 1; left--) {
+        await unlockWith(pa, '0000');
+        await noticeMatching(pa, new RegExp(`Wrong PIN\\. ${left} guess(es)? left`));
+      }
+      await unlockWith(pa, '0000');
+      await pa.waitForSelector('#new-pin-form', { timeout: 60000 });
+      const { guard } = (await adminGet(stack, `/api/admin/users/${encodeURIComponent(userId)}`)).keyServer;
+      assert(guard?.state === 'burned', `the key server reports the guard burned: ${JSON.stringify(guard)}`);
+      await shot(pa, 'pin-key-destroyed');
+      await fill(pa, '#new-pin-form textarea[name=card]', cardText);
+      await fill(pa, '#new-pin-form input[name=pin]', NEW_PIN);
+      await fill(pa, '#new-pin-form input[name=pin2]', NEW_PIN);
+      await click(pa, '#new-pin-form button');
+      await pa.waitForSelector('#recovery-card', { timeout: 120000 });
+      const fresh = await pa.$eval('#card-text', (el) => el.textContent);
+      assert(fresh !== cardText, 'a new recovery card');
+      oldCards.push(cardText);
+      cardText = fresh;
+      await shot(pa, 'new-pin');
+      await click(pa, '#card-saved');
+      await click(pa, '#card-done');
+      await click(pa, 'li.integration[data-vendor=acme] button.show');
+      await pa.waitForSelector('.credential[data-vendor=acme]');
+      assert((await pa.$eval('.cred-password', (e) => e.textContent)) === vendors.acme.password, 'the credentials moved');
+      await click(pa, '#hide');
+      await click(pa, '#lock');
+      await pa.waitForSelector('#unlock-form');
+      await unlockWith(pa, PIN);
+      await noticeMatching(pa, /Wrong PIN\. 9 guesses left/);
+      await unlockWith(pa, NEW_PIN);
+      await pa.waitForSelector('#lock-state[data-state=unlocked]', { timeout: 60000 });
+      await click(pa, '#logout');
+      await pa.waitForSelector('#login-form');
+    });
+
     b = await device('b');
     const pb = b.page;
 
@@ -315,7 +358,7 @@ async function main() {
       await login(pb, account.username, account.password);
       await pb.waitForSelector('#recover-form');
       await fill(pb, '#recover-form textarea[name=card]', cardText);
-      await fill(pb, '#recover-form input[name=pin]', PIN);
+      await fill(pb, '#recover-form input[name=pin]', NEW_PIN);
       await shot(pb, 'recover');
       await click(pb, '#recover-form button');
       await pb.waitForSelector('#recovery-card', { timeout: 120000 });
@@ -339,7 +382,7 @@ async function main() {
       assert(/revoked/.test(text), 'the old browser is told its key was revoked');
       await shot(pa, 'old-device-revoked');
       await fill(pa, '#recover-form textarea[name=card]', cardText);
-      await fill(pa, '#recover-form input[name=pin]', PIN);
+      await fill(pa, '#recover-form input[name=pin]', NEW_PIN);
       await click(pa, '#recover-form button');
       const refused = await noticeMatching(pa, /\S/);
       console.log(`     the old card: ${refused.trim()}`);
@@ -357,7 +400,7 @@ async function main() {
     for (const [vendor, c] of Object.entries(vendors)) {
       secrets.push([`${vendor} username`, c.username], [`${vendor} password`, c.password]);
     }
-    secrets.push(['recovery card', cardText]);
+    secrets.push(['recovery card', cardText], ...oldCards.map((c, i) => [`replaced recovery card ${i + 1}`, c]));
     const report = await scan(stack.dataDir, secrets, { databaseUrl: process.env.DATABASE_URL });
     console.log(`     scanned ${report.files.length} files (${report.bytes} bytes) for ${secrets.length} secrets × ${variants(secrets[0][1]).length} encodings each`);
     for (const f of report.files) console.log(`       ${f}`);

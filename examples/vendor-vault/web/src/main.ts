@@ -82,7 +82,7 @@ function explain(e: unknown): { text: string; retry: boolean } {
     }
     if (code === 'password_burned') {
       return {
-        text: 'Too many wrong PINs: the key server destroyed the PIN key for good. Your recovery card and this browser can still open the vault.',
+        text: 'Too many wrong PINs: the key server destroyed the PIN key for good. Your recovery card and this browser can still open the vault and set a new PIN.',
         retry: false,
       };
     }
@@ -375,6 +375,9 @@ function unlockForm() {
     void act($<HTMLButtonElement>('button', form), async () => {
       try {
         await unlockWithPin(pin);
+      } catch (e) {
+        if (pinKeyDestroyed(e)) return newPinView();
+        throw e;
       } finally {
         const input = form.elements.namedItem('pin') as HTMLInputElement | null;
         if (input) input.value = '';
@@ -383,6 +386,13 @@ function unlockForm() {
     });
   });
   return form;
+}
+
+/** The key server destroyed the PIN key: this wrong PIN was the last guess, or an earlier one was. */
+function pinKeyDestroyed(e: unknown): boolean {
+  if (!isQuorumkeyError(e)) return false;
+  const left = (e as { guessesRemaining?: number }).guessesRemaining;
+  return e.code === 'password_burned' || (e.code === 'wrong_password' && left === 0);
 }
 
 async function unlockWithPin(pin: string) {
@@ -539,6 +549,54 @@ async function recover(cardText: string, pin: string) {
   } finally {
     card.dispose();
   }
+  await renew(old, current, pin, 'Recovered. The old device and the old card are revoked.');
+}
+
+/**
+ * A new PIN after the key server destroyed the old PIN key (too many wrong guesses): this
+ * browser's share and the recovery card reach the threshold without the key server. The
+ * key server gets a new PIN guard (new PIN keys, which open nothing sealed before), then
+ * the vault is renewed as in a recovery, behind the new PIN, with a new card.
+ */
+async function newPin(cardText: string, pin: string) {
+  stored = await api.vault();
+  const current = stored;
+  const { vaultId } = inspectHeader(current.header);
+  const share = await shares.load(vaultId);
+  if (!share) throw new Error('This browser holds no key for this vault: recover it with your recovery card.');
+  const digest = localStorage.getItem(digestKey());
+  const card = ShareCard.fromText(cardText);
+  let old: UnlockedVault;
+  try {
+    old = await unlock({
+      header: current.header,
+      shares: [share, card],
+      capsules: [],
+      servers: servers(),
+      headerDigest: digest ? fromHex(digest) : undefined,
+      idleTimeout: config.idleLockSeconds * 1000,
+    });
+  } finally {
+    share.dispose();
+    card.dispose();
+  }
+  try {
+    await keyServer.setPassword(old.passwordSetup(config.keyId, 10));
+  } catch (e) {
+    // Already set: an earlier attempt got this far (its guard holds this vault's tag).
+    if (!(isQuorumkeyError(e) && e.code === 'password_already_set')) {
+      old.lock();
+      throw e;
+    }
+  }
+  await renew(old, current, pin, 'Your new PIN is set; the old recovery card no longer works.');
+}
+
+/**
+ * Renews an opened vault: reads every credential, rekeys behind `pin`, seals the
+ * credentials again, stores everything, then lets the key server drop the old key version.
+ */
+async function renew(old: UnlockedVault, current: StoredVault, pin: string, heading: string) {
   try {
     // Every credential is read through its gate (one audited evaluation each) ...
     const credentials = [];
@@ -559,10 +617,36 @@ async function recover(cardText: string, pin: string) {
     vault = next.vault;
     const text = next.cards[0]!.toSecretText();
     next.cards.forEach((c) => c.dispose());
-    await cardView(text, 'Recovered. The old device and the old card are revoked.');
+    await cardView(text, heading);
   } finally {
     old.lock();
   }
+}
+
+function newPinView() {
+  lockNow();
+  const form = h(
+    'form',
+    { id: 'new-pin-form', class: 'card' },
+    h('h2', {}, 'Set a new PIN'),
+    h(
+      'p',
+      {},
+      'Too many wrong PINs: the key server destroyed the PIN key for good, so no PIN opens the vault any more. ',
+      'This browser and your recovery card still can: they set a new PIN, and you get a new recovery card (the old one stops working).',
+    ),
+    h('label', {}, 'Recovery card', h('textarea', { name: 'card', rows: '4', required: true, spellcheck: 'false', autocomplete: 'off' })),
+    h('label', {}, 'New PIN (4 to 12 digits)', h('input', { name: 'pin', type: 'password', inputmode: 'numeric', pattern: '[0-9]{4,12}', required: true, autocomplete: 'off' })),
+    h('label', {}, 'New PIN again', h('input', { name: 'pin2', type: 'password', inputmode: 'numeric', pattern: '[0-9]{4,12}', required: true, autocomplete: 'off' })),
+    h('button', { type: 'submit' }, 'Set the new PIN'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const pin = value(form, 'pin');
+    if (pin !== value(form, 'pin2')) return notice('error', 'The two PINs differ.');
+    void act($<HTMLButtonElement>('button', form), () => newPin(value(form, 'card'), pin));
+  });
+  app().replaceChildren(form);
 }
 
 // ---------------------------------------------------------------------------------------
