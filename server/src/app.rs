@@ -176,10 +176,28 @@ fn request_id() -> String {
     )
 }
 
+/// Counts a request in `quorumkey_requests_in_flight` from its headers to its response
+/// (or until it is dropped: a client gone, the grace period over).
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        metrics::gauge!(telemetry::IN_FLIGHT).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!(telemetry::IN_FLIGHT).decrement(1.0);
+    }
+}
+
 /// The outermost layer: a request id (always ours: a client-sent `x-request-id` is not
 /// trusted into the logs), a span with the method and route pattern, one log line and the
 /// request metrics per response.
 async fn observe(request: Request, next: Next) -> Response {
+    let _in_flight = InFlight::enter();
     let started = Instant::now();
     let id = request_id();
     let route = request

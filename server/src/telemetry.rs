@@ -11,6 +11,7 @@
 //! |---|---|---|
 //! | `quorumkey_requests_total` | `operation`, `code` | requests by route and outcome (`ok` or the error code) |
 //! | `quorumkey_request_duration_seconds` | `operation` | latency histogram |
+//! | `quorumkey_requests_in_flight` | | requests received and not yet answered (this one included) |
 //! | `quorumkey_evaluations_total` | `purpose`, `result` | gate requests by purpose and outcome |
 //! | `quorumkey_evaluated_elements_total` | `purpose` | OPRF elements evaluated |
 //! | `quorumkey_rate_limited_total` | `bucket` | requests refused by a rate limit (`user`, `address`) |
@@ -28,6 +29,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 pub const REQUESTS: &str = "quorumkey_requests_total";
 /// Request latency.
 pub const DURATION: &str = "quorumkey_request_duration_seconds";
+/// Requests received and not yet answered.
+pub const IN_FLIGHT: &str = "quorumkey_requests_in_flight";
 /// Gate requests by purpose and result.
 pub const EVALUATIONS: &str = "quorumkey_evaluations_total";
 /// Elements evaluated by purpose.

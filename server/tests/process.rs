@@ -583,49 +583,91 @@ fn no_secret_reaches_the_logs() {
     drop(dir);
 }
 
+/// Requests the server has begun (their headers read) when SIGTERM arrives are answered in
+/// full before it exits. Deterministic: each client holds back half its body, so its request
+/// cannot finish early; the signal goes once `/metrics` counts all of them in flight, and
+/// the rest of the bodies only once the server logged that it is draining.
 #[test]
 fn sigterm_drains_requests_in_flight() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
     let (dir, data) = temp_dir();
     let url = format!("sqlite://{}", data.join("db.sqlite3").display());
     let mut server = Spawned::start(&test_env(&data, &url), dir.path());
     let client = Client::new(&server, "hal");
     let keys = KeySet::from_bytes(&client.ok("POST", "/v1/keys", b"")).unwrap();
-    // Large batches keep the server busy for a while (debug builds especially).
-    let body = common::gate(&keys, Purpose::Capsule, 64, None).bytes;
-    let started = Arc::new(Barrier::new(5));
-    let handles: Vec<_> = (0..4)
+    let body = common::gate(&keys, Purpose::Capsule, 8, None).bytes;
+    let (first, rest) = body.split_at(body.len() / 2);
+    const HELD: usize = 4;
+    let mut streams: Vec<TcpStream> = (0..HELD)
         .map(|_| {
-            let (url, body, started) = (
-                server.url("/v1/evaluate"),
-                body.clone(),
-                Arc::clone(&started),
+            let mut stream = TcpStream::connect(server.addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .unwrap();
+            let head = format!(
+                "POST /v1/evaluate HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n\
+                 content-type: application/octet-stream\r\ncontent-length: {}\r\n\r\n",
+                server.addr,
+                token("hal"),
+                body.len()
             );
-            std::thread::spawn(move || {
-                let agent = agent();
-                let t = token("hal");
-                started.wait();
-                send(&agent, "POST", &url, Some(&t), &body).map(|(status, _)| status)
-            })
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(first).unwrap();
+            stream
         })
         .collect();
-    started.wait();
-    std::thread::sleep(Duration::from_millis(150));
-    let status = server.terminate();
-    let answered: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert!(status.success(), "{status:?}");
-    // Every request sent before SIGTERM was answered in full.
-    assert!(
-        answered.iter().all(|a| matches!(a, Ok(200))),
-        "{answered:?}\n{}",
-        server.logs()
-    );
-    // And they were in flight: answered after the shutdown began.
-    let logs = server.logs();
-    let draining = logs
-        .find("draining in-flight requests")
-        .expect("shutdown logged");
-    let last_answer = logs.rfind("status=200").expect("answers logged");
-    assert!(draining < last_answer, "{logs}");
+
+    // Every held request in flight (the /metrics request counts itself too).
+    let agent = agent();
+    let in_flight = |metrics: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("quorumkey_requests_in_flight "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, metrics) = send(&agent, "GET", &server.url("/metrics"), None, b"").unwrap();
+        if in_flight(&String::from_utf8_lossy(&metrics)) == Some((HELD + 1) as f64) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the held requests never showed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    server.signal_term();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !server.logs().contains("draining in-flight requests") {
+        assert!(Instant::now() < deadline, "no shutdown logged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Every request begun before the signal is answered in full.
+    for stream in &mut streams {
+        stream.write_all(rest).unwrap();
+    }
+    for stream in &mut streams {
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let text = String::from_utf8_lossy(&response);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        let (_, payload) = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| response.split_at(i + 4))
+            .unwrap();
+        assert_eq!(
+            GateResponse::from_bytes(payload)
+                .unwrap()
+                .evaluation_response()
+                .elements()
+                .len(),
+            8
+        );
+    }
+    let status = server.wait();
+    assert!(status.success(), "{status:?}\n{}", server.logs());
     drop(dir);
 }
 

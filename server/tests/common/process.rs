@@ -120,10 +120,20 @@ impl Spawned {
 
     /// SIGTERM, then wait for the exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.wait()
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn signal_term(&self) {
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status();
+    }
+
+    /// Waits for the process to exit and its log to end.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
         let status = self.child.wait().unwrap();
         self.drain();
         status
