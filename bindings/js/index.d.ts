@@ -357,6 +357,12 @@ export class UnlockedVault implements Disposable {
   /** Starts sealing a unit behind its own gate at key server `keyId` (each read costs an evaluation). */
   sealGated(unitId: string | Uint8Array, plaintext: string | Uint8Array,
     gate: { keyId: string; keySet: Uint8Array; info?: string | Uint8Array }): GatedSeal;
+  /**
+   * Starts sealing `plaintext` as the next version of `previous` behind a fresh gate at
+   * `keyId` (Rust: `update_gated_unit`): how a gated unit is updated.
+   */
+  updateGated(previous: Uint8Array, plaintext: string | Uint8Array,
+    gate: { keyId: string; keySet: Uint8Array; info?: string | Uint8Array }): GatedSeal;
   /** Starts reading units, gated or not. */
   readUnits(units: Uint8Array[]): UnitRead;
   /** The unlock proof for `keyId` (`POST /v1/password/unlocked`; secret). */

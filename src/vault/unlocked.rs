@@ -118,7 +118,7 @@ impl<S: Suite> UnlockedVault<S> {
 
     /// Seals `plaintext` as the next version of `previous` (same id and gate kind; version
     /// one higher), for updating a unit's content. A gated unit is updated through
-    /// [`seal_gated_unit`](Self::seal_gated_unit) instead ([`Error::UnitGate`] here).
+    /// [`update_gated_unit`](Self::update_gated_unit) instead ([`Error::UnitGate`] here).
     pub fn update_unit<R: CryptoRng + ?Sized>(
         &self,
         previous: &SealedUnit<S>,
@@ -164,6 +164,45 @@ impl<S: Suite> UnlockedVault<S> {
         rng: &mut R,
     ) -> Result<(GatedSeal<S>, crate::generic::ServerRequest<S>), Error> {
         GatedSeal::start(self.vault_id, unit_id, 1, plaintext, key_id, pin, mode, rng)
+    }
+
+    /// Starts sealing `plaintext` as the next version of `previous` (same id, version one
+    /// higher) behind its own gate, as [`seal_gated_unit`](Self::seal_gated_unit) does:
+    /// updating a gated unit so that a client keeping a
+    /// [`UnitIndex`](crate::vault::UnitIndex) refuses the older version if storage serves it
+    /// again. `previous` may be gated or not; the gate is drawn afresh.
+    ///
+    /// [`Error::OtherVault`] for a unit of another vault, [`Error::UnitVersionExhausted`]
+    /// after version `u32::MAX`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_gated_unit<R: CryptoRng + ?Sized>(
+        &self,
+        previous: &SealedUnit<S>,
+        plaintext: &[u8],
+        key_id: &str,
+        pin: crate::generic::ServerPin<S>,
+        mode: crate::gate::GateMode,
+        rng: &mut R,
+    ) -> Result<(GatedSeal<S>, crate::generic::ServerRequest<S>), Error> {
+        if previous.vault_id() != self.vault_id {
+            return Err(Error::OtherVault {
+                object: "sealed unit",
+            });
+        }
+        let version = previous
+            .version()
+            .checked_add(1)
+            .ok_or(Error::UnitVersionExhausted)?;
+        GatedSeal::start(
+            self.vault_id,
+            previous.unit_id(),
+            version,
+            plaintext,
+            key_id,
+            pin,
+            mode,
+            rng,
+        )
     }
 
     pub(crate) fn root(&self) -> &RootKey {

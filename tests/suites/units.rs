@@ -132,6 +132,75 @@ fn an_older_version_served_again_is_a_rollback() {
     ));
 }
 
+/// A gated unit updated through a fresh gate is the next version, so the index refuses the
+/// old ciphertext (which still opens through its own gate) when storage serves it again.
+#[test]
+fn a_gated_update_is_the_next_version_and_the_old_one_a_rollback() {
+    let servers = [Server::new("keys.example", 7)];
+    let enrolled = enroll(two_of_three(), &servers, GateMode::Voprf, None, 13);
+    let vault = &enrolled.vault;
+    let v1 = gated_units(vault, &servers[0], 1, 14).remove(0);
+    let pin = servers[0]
+        .key_set()
+        .newest_pin(Purpose::UnitGate, qk::oprf::Mode::Voprf)
+        .unwrap();
+    let mut r = rng(15);
+    let (seal, request) = vault
+        .update_gated_unit(
+            &v1,
+            b"rotated password",
+            servers[0].key_id,
+            pin.clone(),
+            GateMode::Voprf,
+            &mut r,
+        )
+        .unwrap();
+    let v2 = seal
+        .finish(vault, &servers[0].answer(&request).unwrap(), &mut r)
+        .unwrap();
+    assert_eq!((v2.unit_id(), v2.version()), (v1.unit_id(), 2));
+    assert_eq!(
+        read_all(vault, &servers[0], &[v1.clone(), v2.clone()], 16),
+        [b"secret 0".to_vec(), b"rotated password".to_vec()]
+    );
+    let mut index = UnitIndex::new(vault.vault_id());
+    index.observe(&v1).unwrap();
+    index.observe(&v2).unwrap();
+    assert_eq!(
+        index.check(&v1).unwrap_err(),
+        Error::UnitRollback {
+            found: 1,
+            expected: 2
+        }
+    );
+    // An ungated unit can become gated as its next version; another vault's unit is refused.
+    let plain = vault.seal_unit(b"note", b"x", &mut r).unwrap();
+    let (_, request) = vault
+        .update_gated_unit(
+            &plain,
+            b"y",
+            servers[0].key_id,
+            pin.clone(),
+            GateMode::Voprf,
+            &mut r,
+        )
+        .unwrap();
+    assert_eq!(request.key_id, servers[0].key_id);
+    let other = enroll(two_of_three(), &servers, GateMode::Voprf, None, 17);
+    let theirs = other.vault.seal_unit(b"note", b"x", &mut r).unwrap();
+    assert!(matches!(
+        vault.update_gated_unit(
+            &theirs,
+            b"y",
+            servers[0].key_id,
+            pin,
+            GateMode::Voprf,
+            &mut r
+        ),
+        Err(Error::OtherVault { .. })
+    ));
+}
+
 #[test]
 fn gated_units_move_to_the_new_key_version_before_the_old_is_dropped() {
     let servers = [Server::new("keys.example", 7)];

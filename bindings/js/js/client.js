@@ -503,6 +503,21 @@ export class UnlockedVault extends Handle {
     return new GatedSeal(INTERNAL, call(() => h.sealGated(id, data, keyId, keySet, inf)), this);
   }
 
+  /**
+   * Starts sealing `plaintext` as the next version of `previous` (same unit id, version + 1)
+   * behind a fresh gate at key server `keyId`: how a gated unit is updated, so that a
+   * `UnitIndex` refuses the older version if storage serves it again.
+   */
+  updateGated(previous, plaintext, { keyId, keySet, info } = {}) {
+    a.bytes(previous, 'previous');
+    const data = a.textOrBytes(plaintext, 'plaintext');
+    a.string(keyId, 'keyId');
+    a.bytes(keySet, 'keySet');
+    const inf = a.optionalTextOrBytes(info, 'info');
+    const h = this.#use();
+    return new GatedSeal(INTERNAL, call(() => h.updateGated(previous, data, keyId, keySet, inf)), this);
+  }
+
   /** Starts reading `units` (gated or not): send `requests`, then `finish(responses)`. */
   readUnits(units) {
     a.array(units, 'units').forEach((u, i) => a.bytes(u, `units[${i}]`));

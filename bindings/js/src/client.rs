@@ -881,6 +881,41 @@ impl Vault {
         })
     }
 
+    /// Starts sealing `plaintext` as the next version of `previous` behind a fresh gate at
+    /// key server `key_id` (the core's `update_gated_unit`).
+    #[wasm_bindgen(js_name = updateGated)]
+    pub fn update_gated(
+        &self,
+        previous: &[u8],
+        plaintext: Vec<u8>,
+        key_id: &str,
+        key_set: &[u8],
+        info: Option<Vec<u8>>,
+    ) -> JsResult<GatedSeal> {
+        let plaintext = Zeroizing::new(plaintext);
+        let previous = SealedUnit::from_bytes(previous).map_err(core)?;
+        let mode = gate_mode(info)?;
+        let pin = KeySet::from_bytes(key_set)
+            .map_err(core)?
+            .newest_pin(Purpose::UnitGate, mode.mode())
+            .ok_or_else(|| invalid("the key set has no unit-gate key"))?;
+        let (inner, request) = self
+            .get()?
+            .update_gated_unit(
+                &previous,
+                &plaintext,
+                key_id,
+                pin,
+                mode,
+                &mut convert::rng(),
+            )
+            .map_err(core)?;
+        Ok(GatedSeal {
+            inner: Some(inner),
+            request,
+        })
+    }
+
     /// Starts reading units, some of them gated.
     #[wasm_bindgen(js_name = readUnits)]
     pub fn read_units(&self, units: &Array) -> JsResult<UnitRead> {

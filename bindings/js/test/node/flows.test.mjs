@@ -144,6 +144,23 @@ test('UnitIndex: unit versions, rollback detection, kept with the device share',
   throwsCode(() => qk.UnitIndex.fromBytes(new Uint8Array([0x51, 0x4b, 2, 0x0d])), 'malformed');
 });
 
+test('updateGated: the next version behind a fresh gate; the index refuses the old one', async () => {
+  const ks = await keyServer();
+  const t = ks.servers()[KEY_ID];
+  const e = await qk.enroll({ policy: policy2of3, servers: ks.servers() });
+  const v1 = await gatedUnit(e.vault, t, 'vendor:acme', 'old password', 'vendor:acme');
+  const seal = e.vault.updateGated(v1, 'new password', { keyId: KEY_ID, keySet: await t.getKeys(), info: 'vendor:acme' });
+  const v2 = seal.finish(await t.evaluate(seal.request.body));
+  assert.deepEqual([qk.inspectUnit(v1).version, qk.inspectUnit(v2).version], [1, 2]);
+  assert.deepEqual(await readAll(e.vault, t, [v1, v2]), ['old password', 'new password']);
+  const index = qk.UnitIndex.create(qk.inspectHeader(e.header).vaultId);
+  index.observe(v1);
+  index.observe(v2);
+  throwsCode(() => index.check(v1), 'unit_rollback');
+  const keySet = await t.getKeys();
+  throwsCode(() => e.vault.updateGated(new Uint8Array(3), 'x', { keyId: KEY_ID, keySet }), 'malformed');
+});
+
 test('keyServerSetup: what enrolling pins (KeyServerSetup::newest)', async () => {
   const ks = await keyServer();
   const t = ks.servers()[KEY_ID];

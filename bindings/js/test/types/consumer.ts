@@ -55,6 +55,8 @@ export async function app(): Promise<void> {
   const vault: UnlockedVault = step.finish(await Promise.all(requests.map((r) => client.evaluate(r.body))), options);
   const text: string = vault.openText(unit);
   const gated: GatedSeal = vault.sealGated('g', 'x', { keyId: 'keys.example.com', keySet: enrolled.keySets['keys.example.com'] });
+  const updated: GatedSeal = vault.updateGated(unit, 'y', { keyId: 'keys.example.com', keySet: enrolled.keySets['keys.example.com'], info: 'vendor:acme' });
+  void updated;
   const read: UnitRead = vault.readUnits([unit]);
   const results: UnitResult[] = read.finish([null]);
   const setup: ServerSetup = { holder: 2, keySet: enrolled.keySets['keys.example.com'] };
