@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import puppeteer from 'puppeteer-core';
 import { REPO, startStack } from '../scripts/stack.mjs';
 import { scan, variants } from './scan.mjs';
@@ -32,7 +34,10 @@ const account = { username: `alice-${tag}`, password: `account-pass-${tag}` };
 const vendors = {
   acme: { username: `acme-user-${tag}@example.com`, password: `Acme!Secret#${tag}` },
   globex: { username: `globex_ops_${tag}`, password: `gl0bex/P4ss+${tag}=` },
+  initech: { username: `initech.${tag}`, password: `1n1tech-Rotated:${tag}` },
 };
+/** initech's password before the vendor made the user rotate it. */
+const initechBefore = `1n1tech-Before:${tag}`;
 const accountsFile = join(tmp, 'vendor-accounts.json');
 writeFileSync(accountsFile, JSON.stringify(vendors));
 
@@ -140,6 +145,34 @@ async function addIntegration(page, vendor, cred) {
 async function unlockWith(page, pin) {
   await fill(page, '#unlock-form input[name=pin]', pin);
   await click(page, '#unlock-form button');
+}
+
+/**
+ * The API's stored row for one credential, read and written behind the API's back: how the
+ * test plays a malicious API (or a restored backup) that serves an older unit again.
+ */
+async function apiUnitRow(stack, userId, vendor, replace) {
+  if (process.env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      if (replace) {
+        await client.query('UPDATE units SET unit = $1, version = $2 WHERE user_id = $3 AND vendor = $4', [replace.unit, replace.version, userId, vendor]);
+      }
+      return (await client.query('SELECT unit, version FROM units WHERE user_id = $1 AND vendor = $2', [userId, vendor])).rows[0];
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(join(stack.dataDir, 'api', 'api.sqlite3'));
+  try {
+    if (replace) {
+      db.prepare('UPDATE units SET unit = ?, version = ? WHERE user_id = ? AND vendor = ?').run(replace.unit, replace.version, userId, vendor);
+    }
+    return db.prepare('SELECT unit, version FROM units WHERE user_id = ? AND vendor = ?').get(userId, vendor);
+  } finally {
+    db.close();
+  }
 }
 
 async function adminGet(stack, path) {
@@ -285,6 +318,37 @@ async function main() {
       });
     }
 
+    await step('a rotated vendor password is updated in the vault; the API serving the old version is refused', async () => {
+      // The vault holds initech's old password: the vendor refuses it.
+      await addIntegration(pa, 'initech', { username: vendors.initech.username, password: initechBefore });
+      await click(pa, 'li.integration[data-vendor=initech] button.sync');
+      await noticeMatching(pa, /initech refused the login/);
+      const old = await apiUnitRow(stack, userId, 'initech');
+      assert(Number(old.version) === 1, `first version: ${old.version}`);
+      await click(pa, 'li.integration[data-vendor=initech] button.change');
+      await fill(pa, '#change-form input[name=password]', vendors.initech.password);
+      await click(pa, '#change-form button[type=submit]');
+      await noticeMatching(pa, /initech: the new password is encrypted in this browser and saved \(version 2\)/);
+      await click(pa, 'li.integration[data-vendor=initech] button.sync');
+      await noticeMatching(pa, /Sync with initech: Synced \d+ orders/);
+      await shot(pa, 'password-changed');
+      // The API serves the old, genuine ciphertext again: it would still decrypt, but this
+      // browser has seen version 2 and refuses it before asking the key server.
+      const current = await apiUnitRow(stack, userId, 'initech');
+      const readsBefore = unitReads(await auditEvents(stack, userId)).length;
+      await apiUnitRow(stack, userId, 'initech', old);
+      await click(pa, 'li.integration[data-vendor=initech] button.show');
+      await noticeMatching(pa, /older version of this credential/);
+      assert(!(await pa.$('.credential[data-vendor=initech]')), 'the old credential is not shown');
+      assert(unitReads(await auditEvents(stack, userId)).length === readsBefore, 'no evaluation was asked for');
+      await shot(pa, 'rollback-refused');
+      await apiUnitRow(stack, userId, 'initech', current);
+      await click(pa, 'li.integration[data-vendor=initech] button.show');
+      await pa.waitForSelector('.credential[data-vendor=initech]');
+      assert((await pa.$eval('.cred-password', (e) => e.textContent)) === vendors.initech.password, 'the new password');
+      await click(pa, '#hide');
+    });
+
     await step(`auto-lock after ${IDLE_SECONDS} s idle while a credential is shown`, async () => {
       if (!(await pa.$('.credential[data-vendor=acme]'))) {
         await click(pa, 'li.integration[data-vendor=acme] button.show');
@@ -400,6 +464,7 @@ async function main() {
     for (const [vendor, c] of Object.entries(vendors)) {
       secrets.push([`${vendor} username`, c.username], [`${vendor} password`, c.password]);
     }
+    secrets.push(['initech password before', initechBefore]);
     secrets.push(['recovery card', cardText], ...oldCards.map((c, i) => [`replaced recovery card ${i + 1}`, c]));
     const report = await scan(stack.dataDir, secrets, { databaseUrl: process.env.DATABASE_URL });
     console.log(`     scanned ${report.files.length} files (${report.bytes} bytes) for ${secrets.length} secrets × ${variants(secrets[0][1]).length} encodings each`);

@@ -13,6 +13,7 @@ import {
   ready,
   rekey,
   unlock,
+  UnitIndex,
   type PolicySpec,
   type UnlockedVault,
 } from 'quorumkey';
@@ -32,6 +33,11 @@ let stored: StoredVault | null = null;
 /** The open vault (a handle; its keys never leave the WebAssembly module). */
 let vault: UnlockedVault | null = null;
 const shares = new IndexedDbShareStore({ dbName: 'vendor-vault' });
+/**
+ * The latest version of each credential this browser has seen, kept with its device share:
+ * the API cannot serve an older one again (an old password, say) without the page noticing.
+ */
+let index: UnitIndex | null = null;
 
 const app = () => $('#app');
 
@@ -93,6 +99,12 @@ function explain(e: unknown): { text: string; retry: boolean } {
       return {
         text: 'The key server cannot be reached right now. Nothing was lost or changed: your vault is safe. Try again in a moment.',
         retry: true,
+      };
+    }
+    if (code === 'unit_rollback') {
+      return {
+        text: 'The app server sent an older version of this credential than this browser has already seen, so it was refused and nothing was opened. Report it to the operator.',
+        retry: false,
       };
     }
     if (code === 'locked') return { text: 'The vault is locked. Unlock it with your PIN.', retry: false };
@@ -325,6 +337,7 @@ function vaultView() {
       h('span', { class: 'version' }, `v${u.version}`),
       h('button', { type: 'button', class: 'show', disabled: !unlocked, onclick: (e) => void act(e.currentTarget as HTMLButtonElement, () => show(u.vendor)) }, 'Show'),
       h('button', { type: 'button', class: 'sync', disabled: !unlocked, onclick: (e) => void act(e.currentTarget as HTMLButtonElement, () => runSync(u.vendor)) }, 'Run sync'),
+      h('button', { type: 'button', class: 'change', disabled: !unlocked, onclick: () => changeForm(u.vendor) }, 'Change password'),
       h('button', { type: 'button', class: 'remove link', onclick: (e) => void act(e.currentTarget as HTMLButtonElement, () => remove(u.vendor)) }, 'Remove'),
     ),
   );
@@ -416,6 +429,28 @@ async function unlockWithPin(pin: string) {
   }
 }
 
+/** The unit index of the stored vault, loaded from this browser's storage (or new). */
+async function unitIndex(): Promise<UnitIndex> {
+  const { vaultId } = inspectHeader(stored!.header);
+  if (index && hex(index.vaultId) === hex(vaultId)) return index;
+  index?.dispose();
+  index = (await shares.loadIndex(vaultId)) ?? UnitIndex.create(vaultId);
+  return index;
+}
+
+/** Records that this browser has seen `units` (each the latest version of its credential). */
+async function observe(...units: Uint8Array[]) {
+  const i = await unitIndex();
+  for (const u of units) i.observe(u);
+  await shares.saveIndex(i.vaultId, i);
+}
+
+/** The credential's unit as the API stores it now (another device may have changed it). */
+async function currentUnit(vendor: string): Promise<{ unit: Uint8Array; version: number }> {
+  stored = await api.vault();
+  return unitOf(vendor);
+}
+
 function unitOf(vendor: string): { unit: Uint8Array; version: number } {
   const u = stored?.units.find((x) => x.vendor === vendor);
   if (!u) throw new Error(`no integration named ${vendor}`);
@@ -432,11 +467,13 @@ function openVault(): UnlockedVault {
  * gate (audited there with the label `vendor:<name>`), then decryption in the module.
  */
 async function readCredential(v: UnlockedVault, unit: Uint8Array): Promise<{ username: string; password: string }> {
+  (await unitIndex()).check(unit);
   const read = v.readUnits([unit]);
   try {
     const responses = await Promise.all(read.requests.map((r) => keyServer.evaluate(r.body)));
     const [result] = read.finish(responses);
     if (!result?.ok) throw result?.error ?? new Error('the credential did not open');
+    await observe(unit);
     try {
       return JSON.parse(new TextDecoder().decode(result.plaintext));
     } finally {
@@ -447,10 +484,20 @@ async function readCredential(v: UnlockedVault, unit: Uint8Array): Promise<{ use
   }
 }
 
-/** Seals a credential as unit `vendor:<name>` behind its own POPRF gate with that label. */
-async function sealCredential(v: UnlockedVault, vendor: string, credential: { username: string; password: string }) {
+/**
+ * Seals a credential as unit `vendor:<name>` behind its own POPRF gate with that label: as
+ * version 1, or as the next version of `previous` (a changed password, or a rekey).
+ */
+async function sealCredential(
+  v: UnlockedVault,
+  vendor: string,
+  credential: { username: string; password: string },
+  previous?: Uint8Array,
+) {
   const keySet = await keyServer.getKeys();
-  const seal = v.sealGated(label(vendor), JSON.stringify(credential), { keyId: config.keyId, keySet, info: label(vendor) });
+  const gate = { keyId: config.keyId, keySet, info: label(vendor) };
+  const text = JSON.stringify(credential);
+  const seal = previous ? v.updateGated(previous, text, gate) : v.sealGated(label(vendor), text, gate);
   try {
     return seal.finish(await keyServer.evaluate(seal.request.body));
   } finally {
@@ -463,13 +510,49 @@ async function addIntegration(vendor: string, username: string, password: string
   if (stored?.units.some((u) => u.vendor === vendor)) throw new Error(`${vendor} is already in the vault.`);
   const unit = await sealCredential(v, vendor, { username, password });
   await api.putUnit(vendor, unit, null);
+  await observe(unit);
   stored = await api.vault();
   vaultView();
   notice('info', `${vendor}: encrypted in this browser and saved. The app server stores only ciphertext.`);
 }
 
+/** The vendor rotated the password: the form for the new one, under the list. */
+function changeForm(vendor: string) {
+  const form = h(
+    'form',
+    { id: 'change-form', class: 'credential', 'data-vendor': vendor },
+    h('h3', {}, `New password for ${vendor}`),
+    h('label', {}, 'Password at the vendor', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'off' })),
+    h('button', { type: 'submit' }, 'Encrypt and save'),
+    ' ',
+    h('button', { type: 'button', class: 'link', onclick: () => $('#credential').replaceChildren() }, 'Cancel'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void act($<HTMLButtonElement>('button[type=submit]', form), () => changePassword(vendor, value(form, 'password')));
+  });
+  $('#credential').replaceChildren(form);
+}
+
+/**
+ * Seals the credential with its new password as the next version of its unit (through a
+ * fresh gate), stores it if the API still has the version it was made from, and records
+ * it as the latest this browser has seen.
+ */
+async function changePassword(vendor: string, password: string) {
+  const v = openVault();
+  const current = await currentUnit(vendor);
+  const { username } = await readCredential(v, current.unit);
+  const unit = await sealCredential(v, vendor, { username, password }, current.unit);
+  await api.putUnit(vendor, unit, current.version);
+  await observe(unit);
+  stored = await api.vault();
+  vaultView();
+  notice('info', `${vendor}: the new password is encrypted in this browser and saved (version ${current.version + 1}).`);
+}
+
 async function show(vendor: string) {
-  const cred = await readCredential(openVault(), unitOf(vendor).unit);
+  const cred = await readCredential(openVault(), (await currentUnit(vendor)).unit);
   $('#credential').replaceChildren(
     h(
       'div',
@@ -486,7 +569,7 @@ async function show(vendor: string) {
  * page, and drops it. The company's servers never see it.
  */
 async function runSync(vendor: string) {
-  let cred: { username: string; password: string } | null = await readCredential(openVault(), unitOf(vendor).unit);
+  let cred: { username: string; password: string } | null = await readCredential(openVault(), (await currentUnit(vendor)).unit);
   let res: Response;
   try {
     res = await fetch(`${config.vendorUrl}/${encodeURIComponent(vendor)}/login`, {
@@ -508,6 +591,9 @@ async function runSync(vendor: string) {
 async function remove(vendor: string) {
   if (!confirm(`Remove ${vendor} from the vault?`)) return;
   await api.deleteUnit(vendor);
+  const i = await unitIndex();
+  i.forget(label(vendor));
+  await shares.saveIndex(i.vaultId, i);
   stored = await api.vault();
   vaultView();
 }
@@ -600,12 +686,12 @@ async function renew(old: UnlockedVault, current: StoredVault, pin: string, head
   try {
     // Every credential is read through its gate (one audited evaluation each) ...
     const credentials = [];
-    for (const u of current.units) credentials.push({ vendor: u.vendor, cred: await readCredential(old, u.unit) });
+    for (const u of current.units) credentials.push({ vendor: u.vendor, cred: await readCredential(old, u.unit), previous: u.unit });
     // ... the vault gets a new secret and new shares, under a new key version ...
     const next = await rekey(old, { header: current.header, capsules: current.capsules, servers: servers(), policy: policy(), password: pin, ...vaultOptions() });
     // ... and each credential is sealed again behind its gate, under the new vault.
     const units = [];
-    for (const { vendor, cred } of credentials) units.push({ vendor, unit: await sealCredential(next.vault, vendor, cred) });
+    for (const { vendor, cred, previous } of credentials) units.push({ vendor, unit: await sealCredential(next.vault, vendor, cred, previous) });
     credentials.length = 0;
     const { vaultId } = inspectHeader(next.header);
     await shares.save(vaultId, next.deviceShares[0]!);
@@ -613,6 +699,7 @@ async function renew(old: UnlockedVault, current: StoredVault, pin: string, head
     localStorage.setItem(digestKey(), hex(next.headerDigest));
     // Two-phase: the new vault is stored before the old key version is dropped.
     stored = await api.putVault({ header: next.header, capsules: next.capsules, expectedEpoch: current.epoch, units });
+    await observe(...units.map((u) => u.unit));
     await next.commit();
     vault = next.vault;
     const text = next.cards[0]!.toSecretText();
