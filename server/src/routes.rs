@@ -156,12 +156,13 @@ fn key_set_suite(parts: &Parts) -> Result<SuiteId, ApiError> {
     }
 }
 
-/// A gate request's element count and purpose name, in the suite its suite byte names;
-/// `None` if it does not decode (the core refuses it).
+/// A gate request's element count and purpose name, in the suite its suite byte names,
+/// from its header (`GateRequest::peek`: no point decoded twice); `None` if even the header
+/// is malformed (the core refuses the request).
 fn gate_cost(bytes: &[u8]) -> Option<(usize, &'static str)> {
     fn of<S: quorumkey::suite::Suite>(bytes: &[u8]) -> Option<(usize, &'static str)> {
-        let gate = quorumkey::generic::GateRequest::<S>::from_bytes(bytes).ok()?;
-        Some((gate.evaluation_request().len(), gate.purpose().name()))
+        let (purpose, count) = quorumkey::generic::GateRequest::<S>::peek(bytes).ok()?;
+        Some((count, purpose.name()))
     }
     match quorumkey::codec::suite_of(bytes) {
         Ok(Some(SuiteId::Ristretto255)) => of::<quorumkey::suite::Ristretto255>(bytes),

@@ -72,6 +72,25 @@ impl<S: Suite> GateRequest<S> {
         out
     }
 
+    /// The purpose and element count of an encoded request, read from its header and
+    /// checked against its length, without decoding a point: what a key server's rate
+    /// limiter charges before the evaluation decodes the request in full. For bytes that
+    /// [`from_bytes`](Self::from_bytes) accepts it gives the same purpose and count; it
+    /// accepts some that `from_bytes` refuses (a point that does not decode), never the
+    /// other way round.
+    pub fn peek(bytes: &[u8]) -> Result<(Purpose, usize), Error> {
+        let mut r = Reader::new(bytes);
+        codec::read_prefix(&mut r, ObjectType::GateRequest).map_err(Error::gate_request)?;
+        codec::read_suite::<S>(&mut r).map_err(Error::gate_request)?;
+        let purpose = Purpose::from_byte(r.u8("purpose").map_err(Error::gate_request)?)
+            .map_err(Error::gate_request)?;
+        r.u32("key version").map_err(Error::gate_request)?;
+        GateMode::read(&mut r).map_err(Error::gate_request)?;
+        let count = EvaluationRequest::<S>::element_count(r.rest()).map_err(Error::Oprf)?;
+        check_budget(purpose, count)?;
+        Ok((purpose, count))
+    }
+
     /// Decodes a request strictly, including the purpose's element budget
     /// ([`Error::ElementBudget`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {

@@ -94,16 +94,29 @@ impl<S: Suite> EvaluationRequest<S> {
     /// Strict decoding: count in `1..=MAX_BATCH`, exactly `2 + Ne·count` bytes, every
     /// element a valid non-identity point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let (count, rest) = read_count(bytes)?;
-        let (body, rest) = split_elements(rest, count, S::ELEMENT_LEN)?;
-        if !rest.is_empty() {
-            return Err(Error::TrailingBytes);
-        }
+        let body = Self::elements_of(bytes)?;
         let elements = body
             .chunks_exact(S::ELEMENT_LEN)
             .map(BlindedElement::from_bytes)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { elements })
+    }
+
+    /// The element count of an encoded request, from its count and checked against its
+    /// length, without decoding a point (the errors of [`from_bytes`](Self::from_bytes)
+    /// except [`Error::Encoding`] of a point).
+    pub fn element_count(bytes: &[u8]) -> Result<usize, Error> {
+        Ok(Self::elements_of(bytes)?.len() / S::ELEMENT_LEN)
+    }
+
+    /// The elements' bytes: count in range, length exact.
+    fn elements_of(bytes: &[u8]) -> Result<&[u8], Error> {
+        let (count, rest) = read_count(bytes)?;
+        let (body, rest) = split_elements(rest, count, S::ELEMENT_LEN)?;
+        if !rest.is_empty() {
+            return Err(Error::TrailingBytes);
+        }
+        Ok(body)
     }
 }
 

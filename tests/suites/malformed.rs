@@ -2003,6 +2003,38 @@ fn budget(purpose: Purpose, found: usize) -> Error {
     }
 }
 
+/// `GateRequest::peek` (the rate limiter's header-only read) agrees with `from_bytes` on every
+/// request of the world, refuses every truncation and extension, and unlike `from_bytes`
+/// does not decode the points: a corrupted element still peeks, with the same count.
+#[test]
+fn gate_request_peek_reads_the_header_only() {
+    for bytes in &world().requests {
+        let request = GateRequest::from_bytes(bytes).unwrap();
+        let expected = (request.purpose(), request.evaluation_request().len());
+        assert_eq!(GateRequest::peek(bytes).unwrap(), expected);
+        for len in 0..bytes.len() {
+            assert!(
+                GateRequest::peek(&bytes[..len]).is_err(),
+                "truncated to {len}"
+            );
+        }
+        assert_eq!(
+            GateRequest::peek(&extended(bytes)).unwrap_err(),
+            Error::Oprf(oprf::Error::TrailingBytes)
+        );
+        let mut corrupted = bytes.clone();
+        let last = corrupted.len() - 1;
+        for value in 0..=255u8 {
+            corrupted[last] = value;
+            if GateRequest::from_bytes(&corrupted).is_err() {
+                break;
+            }
+        }
+        assert!(GateRequest::from_bytes(&corrupted).is_err());
+        assert_eq!(GateRequest::peek(&corrupted).unwrap(), expected);
+    }
+}
+
 #[test]
 fn gate_request_and_oprf_request() {
     let decode = GateRequest::from_bytes;
