@@ -6,7 +6,6 @@
 //! it keeps the vault header (device storage), records every unit it opens or seals, and
 //! checks every unit against it. See `spec/protocol.md` §4.3, `spec/wire-format.md` §16.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::header::VaultId;
@@ -23,7 +22,9 @@ use crate::suite::Suite;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitIndex {
     vault_id: VaultId,
-    latest: BTreeMap<Short<MAX_UNIT_ID_LEN>, u32>,
+    /// Sorted by unit id (bytewise), ids unique: the encoding's order. A sorted `Vec`
+    /// rather than a `BTreeMap`, whose code weighs on the WebAssembly module.
+    latest: Vec<(Short<MAX_UNIT_ID_LEN>, u32)>,
 }
 
 impl UnitIndex {
@@ -32,8 +33,13 @@ impl UnitIndex {
     pub fn new(vault_id: VaultId) -> Self {
         Self {
             vault_id,
-            latest: BTreeMap::new(),
+            latest: Vec::new(),
         }
+    }
+
+    /// Where `id` is (`Ok`) or would go (`Err`) in `latest`.
+    fn position(&self, id: &Short<MAX_UNIT_ID_LEN>) -> Result<usize, usize> {
+        self.latest.binary_search_by(|(k, _)| k.cmp(id))
     }
 
     /// The vault.
@@ -44,7 +50,8 @@ impl UnitIndex {
     /// The latest version seen of `unit_id`.
     pub fn latest(&self, unit_id: &[u8]) -> Option<u32> {
         let id = Short::new("unit id", unit_id).ok()?;
-        self.latest.get(&id).copied()
+        let at = self.position(&id).ok()?;
+        self.latest.get(at).map(|(_, version)| *version)
     }
 
     /// Checks `unit` against the index: [`Error::OtherVault`] for another vault's unit,
@@ -71,14 +78,24 @@ impl UnitIndex {
             object: "unit index",
             error,
         })?;
-        self.latest.insert(id, unit.version());
+        match self.position(&id) {
+            Ok(at) => {
+                if let Some(entry) = self.latest.get_mut(at) {
+                    entry.1 = unit.version();
+                }
+            }
+            Err(at) => self.latest.insert(at, (id, unit.version())),
+        }
         Ok(())
     }
 
     /// Forgets a unit that was deleted on purpose.
     pub fn forget(&mut self, unit_id: &[u8]) {
-        if let Ok(id) = Short::new("unit id", unit_id) {
-            self.latest.remove(&id);
+        if let Some(at) = Short::new("unit id", unit_id)
+            .ok()
+            .and_then(|id| self.position(&id).ok())
+        {
+            self.latest.remove(at);
         }
     }
 
@@ -115,7 +132,7 @@ impl UnitIndex {
         codec::read_prefix(r, ObjectType::UnitIndex)?;
         let vault_id = VaultId(r.array("vault id")?);
         let count = r.u32("unit count")?;
-        let mut latest = BTreeMap::new();
+        let mut latest = Vec::new();
         let mut previous: Option<Short<MAX_UNIT_ID_LEN>> = None;
         for _ in 0..count {
             let id: Short<MAX_UNIT_ID_LEN> = r.short("unit id")?;
@@ -132,7 +149,7 @@ impl UnitIndex {
                 });
             }
             previous = Some(id.clone());
-            latest.insert(id, version);
+            latest.push((id, version));
         }
         Ok(Self { vault_id, latest })
     }
