@@ -662,7 +662,7 @@ export function revoke(vault: UnlockedVault, args: {
  * behind `password` on a new key version: the way back after the password keys burned,
  * or a first password. `vault` is opened by other holders (a device share and the card).
  * Refused (`password_already_set`) while a guard is live: change a live password with
- * `reseal`. Persist the capsules, then `commit()`.
+ * `reseal`. Pass `units` so gated ones move too; persist capsules and units, then `commit()`.
  */
 export function newPassword(vault: UnlockedVault, args: {
   header: Uint8Array;
@@ -672,6 +672,10 @@ export function newPassword(vault: UnlockedVault, args: {
   /** Wrong guesses allowed between proven unlocks (1–255, default 10). */
   maxGuesses?: number;
   info?: Record<string, string | Uint8Array>;
+  /** The vault's units: gated ones move to the new key version before `commit()` drops the old. */
+  units?: Uint8Array[];
+  /** The POPRF label of moved unit gates, by key id (default: the one the units share). */
+  unitInfo?: Record<string, string | Uint8Array>;
 }): Promise<{ capsules: Uint8Array[]; units: Uint8Array[]; commit(): Promise<void> }>;
 
 /**

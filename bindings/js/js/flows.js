@@ -286,16 +286,20 @@ export async function rekey(vault, args = {}) {
  * vault enrolled without one. `vault` is opened by other holders (a device share and the
  * recovery card). Each key server of `capsules` gets a new guard (`maxGuesses`, default 10;
  * refused with `password_already_set` while a guard is live: change a live password with
- * `reseal`), then a new key version the capsule is re-sealed under. Persist the returned
- * capsules, then `commit()` drops the old versions.
+ * `reseal`), then a new key version the capsule is re-sealed under. Give it the vault's
+ * `units`: gated ones move to the new version too (as in `reseal`), or `commit()` would
+ * drop the key version their gates use. Persist the returned capsules and units, then
+ * `commit()` drops the old versions.
  */
-export async function newPassword(vault, { header, capsules, servers, password, maxGuesses = 10, info = {} } = {}) {
+export async function newPassword(vault, {
+  header, capsules, servers, password, maxGuesses = 10, info = {}, units = [], unitInfo,
+} = {}) {
   await ready();
   if (password === undefined || password === null) throw a.invalid('password is required');
   const transport = transports(servers);
   const keyIds = new Set(a.array(capsules, 'capsules').map((c, i) => inspectCapsule(a.bytes(c, `capsules[${i}]`)).keyId));
   for (const keyId of keyIds) await transport(keyId).setPassword(vault.passwordSetup(keyId, maxGuesses));
-  return reseal(vault, { header, capsules, servers, password, info });
+  return reseal(vault, { header, capsules, servers, password, info, units, unitInfo });
 }
 
 /**

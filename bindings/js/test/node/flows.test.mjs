@@ -189,6 +189,7 @@ test('newPassword: after the burn, the device share and the card open the vault 
   const t = servers[KEY_ID];
   const e = await qk.enroll({ policy: policy2of3, servers, password: fastPassword('4711'), maxGuesses: 2 });
   const unit = e.vault.seal('vendor', 'kept');
+  const gated = await gatedUnit(e.vault, t, 'vendor:globex', 'behind its gate');
   const wrong = { header: e.header, shares: e.deviceShares, capsules: e.capsules, servers, password: fastPassword('0000') };
   await assert.rejects(qk.unlock(wrong), (err) => err.code === 'wrong_password' && err.guessesRemaining === 1);
   await assert.rejects(qk.unlock(wrong), (err) => err.code === 'wrong_password' && err.guessesRemaining === 0);
@@ -199,8 +200,11 @@ test('newPassword: after the burn, the device share and the card open the vault 
   const vault = await qk.unlock({ header: e.header, shares: [e.deviceShares[0], card], capsules: [], servers });
   throwsCode(() => vault.passwordSetup(KEY_ID, 0), 'invalid_argument');
   const pin = fastPassword('2580');
-  const changed = await qk.newPassword(vault, { header: e.header, capsules: e.capsules, servers, password: pin, maxGuesses: 3 });
+  const changed = await qk.newPassword(vault, { header: e.header, capsules: e.capsules, servers, password: pin, maxGuesses: 3, units: [unit, gated] });
   await changed.commit();
+  assert.deepEqual(qk.inspectKeySet(await t.getKeys()).versions.map((v) => v.version), [2]);
+  // The gated unit moved to the new key version before the old one was dropped.
+  assert.deepEqual(await readAll(vault, t, changed.units), ['kept', 'behind its gate']);
   assert.deepEqual(qk.inspectKeySet(await t.getKeys()).guard, { state: 'active', maxGuesses: 3, guessesRemaining: 3 });
   // A live guard is not replaced: a password change is a reseal.
   await rejectsCode(qk.newPassword(vault, { header: e.header, capsules: changed.capsules, servers, password: pin }), 'password_already_set');
