@@ -149,6 +149,14 @@ impl<S: Suite> SealedUnit<S> {
         self.version
     }
 
+    /// The version an update of this unit takes ([`Error::UnitVersionExhausted`] after
+    /// `u32::MAX`).
+    pub(crate) fn next_version(&self) -> Result<u32, Error> {
+        self.version
+            .checked_add(1)
+            .ok_or(Error::UnitVersionExhausted)
+    }
+
     /// The unit's own gate, if it has one.
     pub fn gate(&self) -> Option<&UnitGate<S>> {
         self.gate.as_ref()
@@ -726,10 +734,7 @@ impl<S: Suite> UnitMigration<S> {
             let read = read.as_ref().map_err(|e| *e)?.as_ref();
             let sealed = sealed.as_ref().map_err(|e| *e)?.as_ref();
             let plaintext = unit.open(old_root, old_id, read)?;
-            let version = unit
-                .version
-                .checked_add(1)
-                .ok_or(Error::UnitVersionExhausted)?;
+            let version = unit.next_version()?;
             let gate = match (new_gate, sealed, &unit.gate, read) {
                 (Some(gate), Some(output), _, _) => Some((gate.clone(), output)),
                 (None, None, Some(gate), Some(output)) => Some((gate.clone(), output)),

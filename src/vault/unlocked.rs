@@ -125,18 +125,11 @@ impl<S: Suite> UnlockedVault<S> {
         plaintext: &[u8],
         rng: &mut R,
     ) -> Result<SealedUnit<S>, Error> {
-        if previous.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "sealed unit",
-            });
-        }
+        self.check_own(previous)?;
         if previous.gate().is_some() {
             return Err(Error::UnitGate);
         }
-        let version = previous
-            .version()
-            .checked_add(1)
-            .ok_or(Error::UnitVersionExhausted)?;
+        let version = previous.next_version()?;
         SealedUnit::seal(
             &self.root,
             self.vault_id,
@@ -184,15 +177,8 @@ impl<S: Suite> UnlockedVault<S> {
         mode: crate::gate::GateMode,
         rng: &mut R,
     ) -> Result<(GatedSeal<S>, crate::generic::ServerRequest<S>), Error> {
-        if previous.vault_id() != self.vault_id {
-            return Err(Error::OtherVault {
-                object: "sealed unit",
-            });
-        }
-        let version = previous
-            .version()
-            .checked_add(1)
-            .ok_or(Error::UnitVersionExhausted)?;
+        self.check_own(previous)?;
+        let version = previous.next_version()?;
         GatedSeal::start(
             self.vault_id,
             previous.unit_id(),
@@ -203,6 +189,16 @@ impl<S: Suite> UnlockedVault<S> {
             mode,
             rng,
         )
+    }
+
+    /// [`Error::OtherVault`] unless `unit` belongs to this vault (before it is updated).
+    fn check_own(&self, unit: &SealedUnit<S>) -> Result<(), Error> {
+        if unit.vault_id() != self.vault_id {
+            return Err(Error::OtherVault {
+                object: "sealed unit",
+            });
+        }
+        Ok(())
     }
 
     pub(crate) fn root(&self) -> &RootKey {

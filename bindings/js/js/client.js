@@ -406,6 +406,13 @@ export class Unlock extends Handle {
  * without use; `lock()` or `[Symbol.dispose]` locks it now. A locked vault throws
  * `locked` on every use.
  */
+/** A unit gate's arguments `{keyId, keySet, info?}`, checked, in the module's order. */
+function gateArgs({ keyId, keySet, info } = {}) {
+  a.string(keyId, 'keyId');
+  a.bytes(keySet, 'keySet');
+  return [keyId, keySet, a.optionalTextOrBytes(info, 'info')];
+}
+
 export class UnlockedVault extends Handle {
   #timer = null;
   #idle;
@@ -493,14 +500,12 @@ export class UnlockedVault extends Handle {
    * Starts sealing a unit behind its own gate at key server `keyId`: every read costs one
    * evaluation there. `keySet` is that server's key set; `info` makes the gate POPRF.
    */
-  sealGated(unitId, plaintext, { keyId, keySet, info } = {}) {
+  sealGated(unitId, plaintext, gate) {
     const id = a.textOrBytes(unitId, 'unitId');
     const data = a.textOrBytes(plaintext, 'plaintext');
-    a.string(keyId, 'keyId');
-    a.bytes(keySet, 'keySet');
-    const inf = a.optionalTextOrBytes(info, 'info');
+    const g = gateArgs(gate);
     const h = this.#use();
-    return new GatedSeal(INTERNAL, call(() => h.sealGated(id, data, keyId, keySet, inf)), this);
+    return new GatedSeal(INTERNAL, call(() => h.sealGated(id, data, ...g)), this);
   }
 
   /**
@@ -508,14 +513,12 @@ export class UnlockedVault extends Handle {
    * behind a fresh gate at key server `keyId`: how a gated unit is updated, so that a
    * `UnitIndex` refuses the older version if storage serves it again.
    */
-  updateGated(previous, plaintext, { keyId, keySet, info } = {}) {
+  updateGated(previous, plaintext, gate) {
     a.bytes(previous, 'previous');
     const data = a.textOrBytes(plaintext, 'plaintext');
-    a.string(keyId, 'keyId');
-    a.bytes(keySet, 'keySet');
-    const inf = a.optionalTextOrBytes(info, 'info');
+    const g = gateArgs(gate);
     const h = this.#use();
-    return new GatedSeal(INTERNAL, call(() => h.updateGated(previous, data, keyId, keySet, inf)), this);
+    return new GatedSeal(INTERNAL, call(() => h.updateGated(previous, data, ...g)), this);
   }
 
   /** Starts reading `units` (gated or not): send `requests`, then `finish(responses)`. */

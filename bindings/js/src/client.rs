@@ -7,7 +7,7 @@
 
 use js_sys::{Array, Uint8Array};
 use quorumkey::Error;
-use quorumkey::gate::{GateMode, GateResponse, PasswordParams, Purpose, ServerRequest};
+use quorumkey::gate::{GateMode, GateResponse, PasswordParams, Purpose, ServerPin, ServerRequest};
 use quorumkey::keyserver::{GuardStatus, KeySet};
 use quorumkey::policy::{HolderKind, Policy};
 use quorumkey::sharing::HolderId;
@@ -432,11 +432,7 @@ impl Servers {
     /// Unit gates at key server `key_id` move to the newest unit-gate key of `key_set`
     /// (a `GateTarget`); `info` makes the moved gates POPRF.
     pub fn target(&mut self, key_id: &str, key_set: &[u8], info: Option<Vec<u8>>) -> JsResult<()> {
-        let mode = gate_mode(info)?;
-        let pin = KeySet::from_bytes(key_set)
-            .map_err(core)?
-            .newest_pin(Purpose::UnitGate, mode.mode())
-            .ok_or_else(|| invalid("the key set has no unit-gate key"))?;
+        let (pin, mode) = unit_gate(key_set, info)?;
         self.targets.push(GateTarget {
             key_id: key_id.into(),
             pin,
@@ -771,6 +767,16 @@ fn capsules(list: &Array) -> JsResult<Vec<Capsule>> {
         .collect()
 }
 
+/// The newest unit-gate key of `key_set` and the gate mode `info` gives (POPRF with it).
+fn unit_gate(key_set: &[u8], info: Option<Vec<u8>>) -> JsResult<(ServerPin, GateMode)> {
+    let mode = gate_mode(info)?;
+    let pin = KeySet::from_bytes(key_set)
+        .map_err(core)?
+        .newest_pin(Purpose::UnitGate, mode.mode())
+        .ok_or_else(|| invalid("the key set has no unit-gate key"))?;
+    Ok((pin, mode))
+}
+
 fn units(list: &Array) -> JsResult<Vec<SealedUnit>> {
     required_byte_arrays(list, "units")?
         .iter()
@@ -866,11 +872,7 @@ impl Vault {
         info: Option<Vec<u8>>,
     ) -> JsResult<GatedSeal> {
         let plaintext = Zeroizing::new(plaintext);
-        let mode = gate_mode(info)?;
-        let pin = KeySet::from_bytes(key_set)
-            .map_err(core)?
-            .newest_pin(Purpose::UnitGate, mode.mode())
-            .ok_or_else(|| invalid("the key set has no unit-gate key"))?;
+        let (pin, mode) = unit_gate(key_set, info)?;
         let (inner, request) = self
             .get()?
             .seal_gated_unit(unit_id, &plaintext, key_id, pin, mode, &mut convert::rng())
@@ -894,11 +896,7 @@ impl Vault {
     ) -> JsResult<GatedSeal> {
         let plaintext = Zeroizing::new(plaintext);
         let previous = SealedUnit::from_bytes(previous).map_err(core)?;
-        let mode = gate_mode(info)?;
-        let pin = KeySet::from_bytes(key_set)
-            .map_err(core)?
-            .newest_pin(Purpose::UnitGate, mode.mode())
-            .ok_or_else(|| invalid("the key set has no unit-gate key"))?;
+        let (pin, mode) = unit_gate(key_set, info)?;
         let (inner, request) = self
             .get()?
             .update_gated_unit(

@@ -55,6 +55,8 @@ function policy(): PolicySpec {
 }
 
 const servers = () => ({ [config.keyId]: keyServer });
+/** Wrong PINs the key server allows between proven unlocks before it destroys the PIN key. */
+const MAX_GUESSES = 10;
 const label = (vendor: string) => `vendor:${vendor}`;
 const hex = (u: Uint8Array) => Array.from(u, (b) => b.toString(16).padStart(2, '0')).join('');
 const fromHex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
@@ -244,7 +246,7 @@ function pinSetupView() {
       'p',
       {},
       'Your vendor credentials will be encrypted in this browser. Opening them needs this browser, the key server and your PIN. ',
-      'The key server counts wrong PINs: after 10 in a row it destroys the PIN key.',
+      `The key server counts wrong PINs: after ${MAX_GUESSES} in a row it destroys the PIN key.`,
     ),
     h('label', {}, 'PIN (4 to 12 digits)', h('input', { name: 'pin', type: 'password', inputmode: 'numeric', pattern: '[0-9]{4,12}', required: true, autocomplete: 'off' })),
     h('label', {}, 'PIN again', h('input', { name: 'pin2', type: 'password', inputmode: 'numeric', pattern: '[0-9]{4,12}', required: true, autocomplete: 'off' })),
@@ -255,7 +257,7 @@ function pinSetupView() {
     const pin = value(form, 'pin');
     if (pin !== value(form, 'pin2')) return notice('error', 'The two PINs differ.');
     void act($<HTMLButtonElement>('button', form), async () => {
-      const enrolled = await enroll({ policy: policy(), servers: servers(), password: pin, maxGuesses: 10, ...vaultOptions() });
+      const enrolled = await enroll({ policy: policy(), servers: servers(), password: pin, maxGuesses: MAX_GUESSES, ...vaultOptions() });
       const { vaultId } = inspectHeader(enrolled.header);
       await shares.save(vaultId, enrolled.deviceShares[0]!);
       enrolled.deviceShares.forEach((s) => s.dispose());
@@ -408,12 +410,17 @@ function pinKeyDestroyed(e: unknown): boolean {
   return e.code === 'password_burned' || (e.code === 'wrong_password' && left === 0);
 }
 
-async function unlockWithPin(pin: string) {
-  stored = await api.vault();
-  const { vaultId } = inspectHeader(stored.header);
-  const share = await shares.load(vaultId);
+/** This browser's device share for the vault of `header`, and the header digest it pinned. */
+async function browserKey(header: Uint8Array) {
+  const share = await shares.load(inspectHeader(header).vaultId);
   if (!share) throw new Error('This browser holds no key for this vault: recover it with your recovery card.');
   const digest = localStorage.getItem(digestKey());
+  return { share, headerDigest: digest ? fromHex(digest) : undefined };
+}
+
+async function unlockWithPin(pin: string) {
+  stored = await api.vault();
+  const { share, headerDigest } = await browserKey(stored.header);
   try {
     vault = await unlock({
       header: stored.header,
@@ -421,7 +428,7 @@ async function unlockWithPin(pin: string) {
       capsules: stored.capsules,
       servers: servers(),
       password: pin,
-      headerDigest: digest ? fromHex(digest) : undefined,
+      headerDigest,
       ...vaultOptions(),
     });
   } finally {
@@ -647,10 +654,7 @@ async function recover(cardText: string, pin: string) {
 async function newPin(cardText: string, pin: string) {
   stored = await api.vault();
   const current = stored;
-  const { vaultId } = inspectHeader(current.header);
-  const share = await shares.load(vaultId);
-  if (!share) throw new Error('This browser holds no key for this vault: recover it with your recovery card.');
-  const digest = localStorage.getItem(digestKey());
+  const { share, headerDigest } = await browserKey(current.header);
   const card = ShareCard.fromText(cardText);
   let old: UnlockedVault;
   try {
@@ -659,7 +663,7 @@ async function newPin(cardText: string, pin: string) {
       shares: [share, card],
       capsules: [],
       servers: servers(),
-      headerDigest: digest ? fromHex(digest) : undefined,
+      headerDigest,
       idleTimeout: config.idleLockSeconds * 1000,
     });
   } finally {
@@ -667,7 +671,7 @@ async function newPin(cardText: string, pin: string) {
     card.dispose();
   }
   try {
-    await keyServer.setPassword(old.passwordSetup(config.keyId, 10));
+    await keyServer.setPassword(old.passwordSetup(config.keyId, MAX_GUESSES));
   } catch (e) {
     // Already set: an earlier attempt got this far (its guard holds this vault's tag).
     if (!(isQuorumkeyError(e) && e.code === 'password_already_set')) {
