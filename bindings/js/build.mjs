@@ -11,7 +11,7 @@
 // quorumkey_server_bg.wasm (client + key-server role: Node.js; it serves both suites, P-256
 // and ristretto255, unless --p256-only).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,12 @@ function lockedVersion(name) {
   const m = lock.match(new RegExp(`name = "${name}"\\nversion = "([^"]+)"`));
   if (!m) throw new Error(`${name} not in Cargo.lock`);
   return m[1];
+}
+
+// The package's own build tools (terser, TypeScript) come from `npm ci`: say so before the
+// Rust builds, not after them.
+if (!args['test-rng'] && !['terser', 'typescript'].every((m) => existsSync(join(here, 'node_modules', m)))) {
+  throw new Error(`the build tools are not installed: run \`npm ci\` in ${here} first`);
 }
 
 const bindgenVersion = lockedVersion('wasm-bindgen');

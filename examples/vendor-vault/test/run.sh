@@ -18,6 +18,10 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
     apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null
 fi
+# better-sqlite3 compiles its SQLite on install (node-gyp: python3, make, a C++ compiler).
+if ! command -v python3 >/dev/null || ! command -v make >/dev/null || ! command -v g++ >/dev/null; then
+    apt-get update >/dev/null && apt-get install -y --no-install-recommends build-essential python3 >/dev/null
+fi
 
 # Builds (each skipped when up to date): the tarball, npm ci, tsc + vite, quorumkey-server.
 node --input-type=module -e "import { build } from './scripts/stack.mjs'; build();"
